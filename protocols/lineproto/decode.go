@@ -1,0 +1,304 @@
+package lineproto
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
+	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/internal/assemble"
+	"github.com/tributary-iot/tributary/protocols/payload"
+)
+
+// Format is the name of the format in errors.
+const Format = "line protocol"
+
+// Decode parses the lines of data and appends one point per line to dst;
+// see the package documentation for the mapping and payload.Finish for the
+// checks each point passes. On error dst is returned with its original
+// length and the error is a *payload.Error naming the line.
+func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point, error) {
+	n0 := len(dst)
+	if len(data) > payload.MaxSize {
+		return dst, &payload.Error{Format: Format, Offset: -1, Err: payload.ErrTooLarge,
+			Reason: fmt.Sprintf("%d bytes, limit %d", len(data), payload.MaxSize)}
+	}
+	d := decoder{data: data, txt: assemble.NewText(data), c: &c}
+	out, err := d.run(dst)
+	if err != nil {
+		return dst[:n0], err
+	}
+	if len(out) == n0 {
+		return dst[:n0], &payload.Error{Format: Format, Offset: -1, Err: payload.ErrNoPoints}
+	}
+	return out, nil
+}
+
+type decoder struct {
+	data  []byte
+	txt   assemble.Text
+	c     *payload.Context
+	arena assemble.Arena
+	// first is the offset of the first token of the current line that is a
+	// slice of data, for error positions (-1 until one is seen).
+	first int
+}
+
+func (d *decoder) str(b []byte) string {
+	if d.first < 0 {
+		d.first = d.txt.Offset(b)
+	}
+	return d.txt.String(b)
+}
+
+func (d *decoder) run(dst []models.Point) ([]models.Point, error) {
+	lp := lineprotocol.NewDecoderWithBytes(d.data)
+	for lp.Next() {
+		d.first = -1
+		var p *models.Point
+		dst, p = assemble.NextPoint(dst)
+		if err := d.line(lp, p); err != nil {
+			return dst, d.fail(err)
+		}
+	}
+	return dst, nil
+}
+
+// line reads the current line into p.
+func (d *decoder) line(lp *lineprotocol.Decoder, p *models.Point) error {
+	m, err := lp.Measurement()
+	if err != nil {
+		return err
+	}
+	p.Stream = d.str(m)
+	device, hasDevice := "", false
+	tags := d.arena.StartTags(p.Tags)
+	for {
+		k, v, err := lp.NextTag()
+		if err != nil {
+			d.arena.EndTags(tags)
+			return err
+		}
+		if k == nil {
+			break
+		}
+		if d.c.DeviceTag != "" && string(k) == d.c.DeviceTag {
+			device, hasDevice = d.str(v), true
+			continue
+		}
+		tags = append(tags, models.Tag{Key: d.str(k), Value: d.str(v)})
+	}
+	p.Tags = d.arena.EndTags(tags)
+
+	fields := d.arena.StartFields(p.Fields)
+	for {
+		k, kind, raw, err := lp.NextFieldBytes()
+		if err != nil {
+			d.arena.EndFields(fields)
+			return err
+		}
+		if k == nil {
+			break
+		}
+		key := d.str(k)
+		val, err := d.value(kind, raw)
+		if err != nil {
+			d.arena.EndFields(fields)
+			return &payload.Error{Offset: -1, Err: payload.ErrSyntax, Reason: fmt.Sprintf("field %q: %v", key, err)}
+		}
+		fields = append(fields, models.Field{Key: key, Value: val})
+	}
+	p.Fields = d.arena.EndFields(fields)
+
+	tb, err := lp.TimeBytes()
+	if err != nil {
+		return err
+	}
+	p.Time = d.c.Received
+	if tb != nil {
+		ts, ok := parseSimpleInt(tb)
+		if !ok {
+			return &payload.Error{Offset: -1, Err: payload.ErrBadTime, Reason: fmt.Sprintf("%q is not an int64 of nanoseconds", tb)}
+		}
+		p.Time = ts
+	}
+	p.Received = d.c.Received
+	p.Device = d.c.Device
+	if hasDevice {
+		p.Device = device
+	}
+	if p.Device == "" && d.c.DeviceTag != "" {
+		return &payload.Error{Offset: -1, Err: payload.ErrNoDevice, Reason: fmt.Sprintf("no tag %q", d.c.DeviceTag)}
+	}
+	return payload.Finish(p)
+}
+
+// value parses a field value as lineprotocol.NewValueFromBytes would
+// (raw is already unescaped and valid UTF-8), with fast paths for the
+// common short numbers.
+func (d *decoder) value(kind lineprotocol.ValueKind, raw []byte) (models.Value, error) {
+	switch kind {
+	case lineprotocol.Float:
+		if f, ok := parseSimpleFloat(raw); ok {
+			return models.Float(f), nil
+		}
+		f, err := strconv.ParseFloat(d.str(raw), 64)
+		if err != nil {
+			return models.Value{}, errors.New("invalid float value")
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return models.Value{}, fmt.Errorf("non-number %q is not a line-protocol float", raw)
+		}
+		return models.Float(f), nil
+	case lineprotocol.Int:
+		if i, ok := parseSimpleInt(raw); ok {
+			return models.Int(i), nil
+		}
+		i, err := strconv.ParseInt(d.str(raw), 10, 64)
+		if err != nil {
+			return models.Value{}, errors.New("invalid or out of range integer value")
+		}
+		return models.Int(i), nil
+	case lineprotocol.Uint:
+		if len(raw) > 0 && raw[0] != '-' {
+			if i, ok := parseSimpleInt(raw); ok {
+				return models.Uint(uint64(i)), nil
+			}
+		}
+		u, err := strconv.ParseUint(d.str(raw), 10, 64)
+		if err != nil {
+			return models.Value{}, errors.New("invalid or out of range unsigned integer value")
+		}
+		return models.Uint(u), nil
+	case lineprotocol.Bool:
+		switch string(raw) {
+		case "t", "T", "true", "True", "TRUE":
+			return models.Bool(true), nil
+		case "f", "F", "false", "False", "FALSE":
+			return models.Bool(false), nil
+		}
+		return models.Value{}, fmt.Errorf("invalid bool value %q", raw)
+	case lineprotocol.String:
+		return models.String(d.str(raw)), nil
+	}
+	return models.Value{}, fmt.Errorf("unknown value kind %v", kind)
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseSimpleFloat parses [-]digits[.digits] with at most 15 significant
+// digits exactly: the mantissa and the power of ten are both exact in
+// float64, so one division rounds correctly (Clinger's fast path). ok is
+// false for any other form, which strconv then handles.
+func parseSimpleFloat(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	var mant uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if mant != 0 || c != '0' {
+				digits++
+			}
+			mant = mant*10 + uint64(c-'0')
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits > 15 || frac >= len(pow10) || len(b)-btoi(neg)-btoi(dot) == 0 {
+		return 0, false
+	}
+	f := float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// parseSimpleInt parses [-]digits with at most 19 digits, exactly, and
+// reports false for other forms and for values out of the int64 range.
+func parseSimpleInt(b []byte) (int64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	if len(b)-i == 0 || len(b)-i > 19 {
+		return 0, false
+	}
+	var n uint64 // 19 digits fit
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if neg {
+		if n > 1<<63 {
+			return 0, false
+		}
+		return int64(-n), true
+	}
+	if n > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// fail turns err into a *payload.Error with the line it belongs to.
+func (d *decoder) fail(err error) error {
+	e := &payload.Error{Format: Format, Offset: -1}
+	var de *lineprotocol.DecodeError
+	var pe *payload.Error
+	switch {
+	case errors.As(err, &de):
+		e.Line, e.Err, e.Reason = int(de.Line), payload.ErrSyntax, de.Err.Error()
+		if e.Offset = lineStart(d.data, e.Line); e.Offset >= 0 {
+			e.Offset += de.Column - 1
+		}
+	case errors.As(err, &pe):
+		e.Err, e.Reason = pe.Err, pe.Reason
+		if d.first >= 0 {
+			e.Offset = d.first
+			e.Line = 1 + bytes.Count(d.data[:d.first], []byte{'\n'})
+		}
+	default:
+		e.Err, e.Reason = payload.ErrSyntax, err.Error()
+	}
+	return e
+}
+
+// lineStart returns the offset where the 1-based line n starts, or -1.
+func lineStart(data []byte, n int) int {
+	off := 0
+	for ; n > 1; n-- {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	return off
+}
