@@ -1,7 +1,6 @@
 package jsonpoint
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -25,7 +24,7 @@ func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point,
 		return dst, &payload.Error{Format: Format, Offset: -1, Err: payload.ErrTooLarge,
 			Reason: fmt.Sprintf("%d bytes, limit %d", len(data), payload.MaxSize)}
 	}
-	d := decoder{data: data, txt: assemble.NewText(data), c: c}
+	d := decoder{data: data, txt: assemble.NewText(data), c: c, n0: n0}
 	out, err := d.payload(dst)
 	if err != nil {
 		return dst[:n0], err
@@ -41,42 +40,16 @@ type decoder struct {
 	i       int
 	txt     assemble.Text
 	c       payload.Context
-	arena   assemble.Arena
+	n0      int // len(dst) on entry
 	rec     assemble.Record
 	scratch []byte // unescaped strings
 }
 
-// fail returns an *payload.Error at the current offset. err is a sentinel
-// or wraps one.
-func (d *decoder) fail(err error) error {
-	e := &payload.Error{Format: Format, Offset: d.i}
-	var pe *payload.Error
-	if errors.As(err, &pe) {
-		if pe.Format != "" {
-			return pe // already placed
-		}
-		e.Err, e.Reason = pe.Err, pe.Reason
-		return e
-	}
-	e.Err = err
-	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
-		e.Err = u
-	}
-	if e.Err != err {
-		e.Reason = trimPrefix(err.Error(), e.Err.Error()+": ")
-	}
-	return e
-}
+// fail returns err as a *payload.Error at the current offset.
+func (d *decoder) fail(err error) error { return payload.Wrap(Format, 0, d.i, err) }
 
 func (d *decoder) syntax(format string, args ...any) error {
 	return &payload.Error{Format: Format, Offset: d.i, Err: payload.ErrSyntax, Reason: fmt.Sprintf(format, args...)}
-}
-
-func trimPrefix(s, p string) string {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
 }
 
 func (d *decoder) ws() {
@@ -143,9 +116,12 @@ func (d *decoder) payload(dst []models.Point) ([]models.Point, error) {
 // record reads one record object at d.i ('{') into a new point of dst.
 func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) {
 	start := d.i
+	if len(dst)-d.n0 >= payload.MaxPoints {
+		return dst, d.fail(fmt.Errorf("%w: more than %d points", payload.ErrTooLarge, payload.MaxPoints))
+	}
 	dst, p := assemble.NextPoint(dst)
 	r := &d.rec
-	r.Begin(p, &d.arena, &d.c)
+	r.Begin(p, d.c.DeviceTag)
 	d.i++
 	d.ws()
 	if d.i < len(d.data) && d.data[d.i] == '}' {
@@ -193,7 +169,7 @@ func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) 
 			}
 		}
 	}
-	if err := r.End(); err != nil {
+	if err := r.End(&d.c); err != nil {
 		end := d.i
 		d.i = start
 		err = d.fail(err)
@@ -381,9 +357,11 @@ func (d *decoder) fieldValue(name string, depth int) error {
 		if err != nil {
 			return err
 		}
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil && math.IsInf(f, 0) {
-			return fmt.Errorf("%w: number %s out of range", payload.ErrBadValue, num)
+		f, ok := assemble.FastFloat(num)
+		if !ok {
+			if f, err = strconv.ParseFloat(num, 64); err != nil && math.IsInf(f, 0) {
+				return fmt.Errorf("%w: number %s out of range", payload.ErrBadValue, num)
+			}
 		}
 		v = models.Float(f)
 	}

@@ -27,7 +27,7 @@ func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point,
 		return dst, &payload.Error{Format: Format, Offset: -1, Err: payload.ErrTooLarge,
 			Reason: fmt.Sprintf("%d bytes, limit %d", len(data), payload.MaxSize)}
 	}
-	d := decoder{data: data, txt: assemble.NewText(data), c: &c}
+	d := decoder{data: data, txt: assemble.NewText(data), c: c}
 	out, err := d.run(dst)
 	if err != nil {
 		return dst[:n0], err
@@ -41,7 +41,7 @@ func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point,
 type decoder struct {
 	data  []byte
 	txt   assemble.Text
-	c     *payload.Context
+	c     payload.Context
 	arena assemble.Arena
 	// first is the offset of the first token of the current line that is a
 	// slice of data, for error positions (-1 until one is seen).
@@ -57,8 +57,12 @@ func (d *decoder) str(b []byte) string {
 
 func (d *decoder) run(dst []models.Point) ([]models.Point, error) {
 	lp := lineprotocol.NewDecoderWithBytes(d.data)
+	n0 := len(dst)
 	for lp.Next() {
 		d.first = -1
+		if len(dst)-n0 >= payload.MaxPoints {
+			return dst, d.fail(&payload.Error{Offset: -1, Err: payload.ErrTooLarge, Reason: fmt.Sprintf("more than %d points", payload.MaxPoints)})
+		}
 		var p *models.Point
 		dst, p = assemble.NextPoint(dst)
 		if err := d.line(lp, p); err != nil {
@@ -76,11 +80,11 @@ func (d *decoder) line(lp *lineprotocol.Decoder, p *models.Point) error {
 	}
 	p.Stream = d.str(m)
 	device, hasDevice := "", false
-	tags := d.arena.StartTags(p.Tags)
+	var tags []models.Tag
+	tagsOpen := false // tags is from the arena (opened at the first tag)
 	for {
 		k, v, err := lp.NextTag()
 		if err != nil {
-			d.arena.EndTags(tags)
 			return err
 		}
 		if k == nil {
@@ -90,15 +94,19 @@ func (d *decoder) line(lp *lineprotocol.Decoder, p *models.Point) error {
 			device, hasDevice = d.str(v), true
 			continue
 		}
+		if !tagsOpen {
+			tags, tagsOpen = d.arena.StartTags(p.Tags), true
+		}
 		tags = append(tags, models.Tag{Key: d.str(k), Value: d.str(v)})
 	}
-	p.Tags = d.arena.EndTags(tags)
+	if tagsOpen {
+		p.Tags = d.arena.EndTags(tags)
+	}
 
 	fields := d.arena.StartFields(p.Fields)
 	for {
 		k, kind, raw, err := lp.NextFieldBytes()
 		if err != nil {
-			d.arena.EndFields(fields)
 			return err
 		}
 		if k == nil {
@@ -107,7 +115,6 @@ func (d *decoder) line(lp *lineprotocol.Decoder, p *models.Point) error {
 		key := d.str(k)
 		val, err := d.value(kind, raw)
 		if err != nil {
-			d.arena.EndFields(fields)
 			return &payload.Error{Offset: -1, Err: payload.ErrSyntax, Reason: fmt.Sprintf("field %q: %v", key, err)}
 		}
 		fields = append(fields, models.Field{Key: key, Value: val})
@@ -120,7 +127,12 @@ func (d *decoder) line(lp *lineprotocol.Decoder, p *models.Point) error {
 	}
 	p.Time = d.c.Received
 	if tb != nil {
-		ts, ok := parseSimpleInt(tb)
+		ts, ok := assemble.FastInt(tb)
+		if !ok {
+			var err error
+			ts, err = strconv.ParseInt(d.str(tb), 10, 64)
+			ok = err == nil
+		}
 		if !ok {
 			return &payload.Error{Offset: -1, Err: payload.ErrBadTime, Reason: fmt.Sprintf("%q is not an int64 of nanoseconds", tb)}
 		}
@@ -143,7 +155,7 @@ func (d *decoder) line(lp *lineprotocol.Decoder, p *models.Point) error {
 func (d *decoder) value(kind lineprotocol.ValueKind, raw []byte) (models.Value, error) {
 	switch kind {
 	case lineprotocol.Float:
-		if f, ok := parseSimpleFloat(raw); ok {
+		if f, ok := assemble.FastFloat(raw); ok {
 			return models.Float(f), nil
 		}
 		f, err := strconv.ParseFloat(d.str(raw), 64)
@@ -155,7 +167,7 @@ func (d *decoder) value(kind lineprotocol.ValueKind, raw []byte) (models.Value, 
 		}
 		return models.Float(f), nil
 	case lineprotocol.Int:
-		if i, ok := parseSimpleInt(raw); ok {
+		if i, ok := assemble.FastInt(raw); ok {
 			return models.Int(i), nil
 		}
 		i, err := strconv.ParseInt(d.str(raw), 10, 64)
@@ -165,7 +177,7 @@ func (d *decoder) value(kind lineprotocol.ValueKind, raw []byte) (models.Value, 
 		return models.Int(i), nil
 	case lineprotocol.Uint:
 		if len(raw) > 0 && raw[0] != '-' {
-			if i, ok := parseSimpleInt(raw); ok {
+			if i, ok := assemble.FastInt(raw); ok {
 				return models.Uint(uint64(i)), nil
 			}
 		}
@@ -188,106 +200,21 @@ func (d *decoder) value(kind lineprotocol.ValueKind, raw []byte) (models.Value, 
 	return models.Value{}, fmt.Errorf("unknown value kind %v", kind)
 }
 
-// pow10 holds the powers of ten that float64 represents exactly.
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// parseSimpleFloat parses [-]digits[.digits] with at most 15 significant
-// digits exactly: the mantissa and the power of ten are both exact in
-// float64, so one division rounds correctly (Clinger's fast path). ok is
-// false for any other form, which strconv then handles.
-func parseSimpleFloat(b []byte) (float64, bool) {
-	i, neg := 0, false
-	if len(b) > 0 && b[0] == '-' {
-		i, neg = 1, true
-	}
-	var mant uint64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if mant != 0 || c != '0' {
-				digits++
-			}
-			mant = mant*10 + uint64(c-'0')
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return 0, false
-		}
-	}
-	if digits > 15 || frac >= len(pow10) || len(b)-btoi(neg)-btoi(dot) == 0 {
-		return 0, false
-	}
-	f := float64(mant) / pow10[frac]
-	if neg {
-		f = -f
-	}
-	return f, true
-}
-
-// parseSimpleInt parses [-]digits with at most 19 digits, exactly, and
-// reports false for other forms and for values out of the int64 range.
-func parseSimpleInt(b []byte) (int64, bool) {
-	i, neg := 0, false
-	if len(b) > 0 && b[0] == '-' {
-		i, neg = 1, true
-	}
-	if len(b)-i == 0 || len(b)-i > 19 {
-		return 0, false
-	}
-	var n uint64 // 19 digits fit
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	if neg {
-		if n > 1<<63 {
-			return 0, false
-		}
-		return int64(-n), true
-	}
-	if n > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(n), true
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // fail turns err into a *payload.Error with the line it belongs to.
 func (d *decoder) fail(err error) error {
-	e := &payload.Error{Format: Format, Offset: -1}
 	var de *lineprotocol.DecodeError
-	var pe *payload.Error
-	switch {
-	case errors.As(err, &de):
-		e.Line, e.Err, e.Reason = int(de.Line), payload.ErrSyntax, de.Err.Error()
-		if e.Offset = lineStart(d.data, e.Line); e.Offset >= 0 {
-			e.Offset += de.Column - 1
+	if errors.As(err, &de) {
+		off := lineStart(d.data, int(de.Line))
+		if off >= 0 {
+			off += de.Column - 1
 		}
-	case errors.As(err, &pe):
-		e.Err, e.Reason = pe.Err, pe.Reason
-		if d.first >= 0 {
-			e.Offset = d.first
-			e.Line = 1 + bytes.Count(d.data[:d.first], []byte{'\n'})
-		}
-	default:
-		e.Err, e.Reason = payload.ErrSyntax, err.Error()
+		return &payload.Error{Format: Format, Line: int(de.Line), Offset: off, Err: payload.ErrSyntax, Reason: de.Err.Error()}
 	}
-	return e
+	line := 0
+	if d.first >= 0 {
+		line = 1 + bytes.Count(d.data[:d.first], []byte{'\n'})
+	}
+	return payload.Wrap(Format, line, d.first, err)
 }
 
 // lineStart returns the offset where the 1-based line n starts, or -1.

@@ -4,8 +4,9 @@
 //	vehicle-telemetry,device=veh-0001,model=sedan speed=52.5,rpm=2000i,ok=true,gear="D" 1764072000100000000
 //
 // A payload holds one or more lines; each becomes a point. The measurement
-// always names the stream: every line has one, so Context.Stream, which
-// other formats fall back on, is not used. The device id is the value of the
+// always names the stream (so it must be a valid stream id: letters,
+// digits, '-' and '_'): every line has one, so Context.Stream, which other
+// formats fall back on, is not used. The device id is the value of the
 // tag named by Context.DeviceTag (the tag is removed from the point); when
 // DeviceTag is empty or a line lacks that tag, it is Context.Device.
 // Timestamps are Unix nanoseconds; a line without one gets Context.Received.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/protocols/lineproto"
 	"github.com/tributary-iot/tributary/protocols/payload"
@@ -87,4 +89,42 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(pts))/b.Elapsed().Seconds(), "points/s")
+}
+
+// BenchmarkLibraryScan walks the same payload with the line-protocol
+// library alone (values parsed, nothing kept): the ceiling for Decode.
+func BenchmarkLibraryScan(b *testing.B) {
+	data := benchPayload(b, 100)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := lineprotocol.NewDecoderWithBytes(data)
+		for d.Next() {
+			if _, err := d.Measurement(); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				k, _, err := d.NextTag()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if k == nil {
+					break
+				}
+			}
+			for {
+				k, _, err := d.NextField()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if k == nil {
+					break
+				}
+			}
+			if _, err := d.TimeBytes(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "points/s")
 }

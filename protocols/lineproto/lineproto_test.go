@@ -259,3 +259,16 @@ func TestRoundTrip(t *testing.T) {
 	}
 	checkPoints(t, got, in)
 }
+
+func TestDecodeLimits(t *testing.T) {
+	ctx := payload.Context{Device: "d", Received: recv}
+	if pts, err := lineproto.Decode(nil, []byte(strings.Repeat("m f=1\n", payload.MaxPoints)), ctx); err != nil || len(pts) != payload.MaxPoints {
+		t.Fatalf("MaxPoints lines: %d points, %v", len(pts), err)
+	}
+	if _, err := lineproto.Decode(nil, []byte(strings.Repeat("m f=1\n", payload.MaxPoints+1)), ctx); !errors.Is(err, payload.ErrTooLarge) {
+		t.Errorf("MaxPoints+1 lines: err = %v, want ErrTooLarge", err)
+	}
+	if _, err := lineproto.Decode(nil, make([]byte, payload.MaxSize+1), ctx); !errors.Is(err, payload.ErrTooLarge) {
+		t.Errorf("MaxSize+1 bytes: err = %v, want ErrTooLarge", err)
+	}
+}

@@ -26,7 +26,7 @@ func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point,
 		return dst, &payload.Error{Format: Format, Offset: -1, Err: payload.ErrTooLarge,
 			Reason: fmt.Sprintf("%d bytes, limit %d", len(data), payload.MaxSize)}
 	}
-	d := decoder{data: data, b: data, txt: assemble.NewText(data), c: c}
+	d := decoder{data: data, b: data, txt: assemble.NewText(data), c: c, n0: n0}
 	out, err := d.payload(dst)
 	if err != nil {
 		return dst[:n0], err
@@ -38,54 +38,19 @@ func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point,
 }
 
 type decoder struct {
-	data  []byte
-	b     []byte // what is left to read
-	txt   assemble.Text
-	c     payload.Context
-	arena assemble.Arena
-	rec   assemble.Record
+	data []byte
+	b    []byte // what is left to read
+	txt  assemble.Text
+	c    payload.Context
+	n0   int // len(dst) on entry
+	rec  assemble.Record
 }
 
 func (d *decoder) offset() int { return len(d.data) - len(d.b) }
 
-// fail returns err as a *payload.Error at the current offset. A msgp error
-// is a syntax error.
-func (d *decoder) fail(err error) error {
-	e := &payload.Error{Format: Format, Offset: d.offset()}
-	var pe *payload.Error
-	if errors.As(err, &pe) {
-		if pe.Format != "" {
-			return pe
-		}
-		e.Err, e.Reason = pe.Err, pe.Reason
-		return e
-	}
-	e.Err = err
-	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
-		e.Err = u
-	}
-	if !isSentinel(e.Err) {
-		e.Err, e.Reason = payload.ErrSyntax, err.Error()
-	} else if e.Err != err {
-		e.Reason = trimPrefix(err.Error(), e.Err.Error()+": ")
-	}
-	return e
-}
-
-func isSentinel(err error) bool {
-	switch err {
-	case payload.ErrSyntax, payload.ErrBadTime, payload.ErrBadValue, payload.ErrBadKey, payload.ErrTooDeep:
-		return true
-	}
-	return false
-}
-
-func trimPrefix(s, p string) string {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
-}
+// fail returns err as a *payload.Error at the current offset; errors of
+// the msgp package are syntax errors.
+func (d *decoder) fail(err error) error { return payload.Wrap(Format, 0, d.offset(), err) }
 
 func (d *decoder) payload(dst []models.Point) ([]models.Point, error) {
 	var err error
@@ -165,9 +130,12 @@ func (d *decoder) str() (string, error) {
 // record reads one record map into a new point of dst.
 func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) {
 	start := d.offset()
+	if len(dst)-d.n0 >= payload.MaxPoints {
+		return dst, d.fail(fmt.Errorf("%w: more than %d points", payload.ErrTooLarge, payload.MaxPoints))
+	}
 	dst, p := assemble.NextPoint(dst)
 	r := &d.rec
-	r.Begin(p, &d.arena, &d.c)
+	r.Begin(p, d.c.DeviceTag)
 	n, err := d.mapHeader()
 	if err != nil {
 		return dst, d.fail(err)
@@ -206,7 +174,7 @@ func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) 
 			return dst, d.fail(err)
 		}
 	}
-	if err := r.End(); err != nil {
+	if err := r.End(&d.c); err != nil {
 		end := d.b
 		d.b = d.data[start:]
 		err = d.fail(err)

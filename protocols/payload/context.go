@@ -20,7 +20,10 @@ type Context struct {
 // exhaust memory nor take more than linear time.
 const (
 	// MaxSize is the largest payload a decoder accepts, in bytes.
-	MaxSize = 64 << 20
+	MaxSize = 16 << 20
+	// MaxPoints is the most points a decoder takes from one payload. With
+	// MaxSize it bounds the memory one payload can make a decoder use.
+	MaxPoints = 1 << 17
 	// MaxDepth is the deepest nesting of objects and arrays accepted in
 	// map-shaped payloads (JSON, msgpack), the top level included.
 	MaxDepth = 16

@@ -18,5 +18,5 @@
 // device id and stream name, and fields and tags sorted by key with unique
 // keys (see Finish).
 //
-// The package is pure: no I/O, no package-level state.
+// The package is pure: no I/O, no mutable package-level state.
 package payload

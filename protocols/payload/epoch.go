@@ -111,8 +111,12 @@ func epochDecimal(s string) (ns int64, ok bool, err error) {
 	}
 	start := i
 	var whole uint64
+	sig := 0 // significant digits of whole
 	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		if i-start >= 19 {
+		if whole == 0 && s[i] == '0' {
+			continue
+		}
+		if sig++; sig > 19 {
 			return 0, true, fmt.Errorf("%w: %q out of range", ErrBadTime, s)
 		}
 		whole = whole*10 + uint64(s[i]-'0')
@@ -176,7 +180,7 @@ var (
 // ParseTime reads a timestamp given as text: RFC 3339 (with any fraction
 // of a second, any offset), or an epoch number read as EpochDecimal.
 func ParseTime(s string) (int64, error) {
-	if len(s) > 0 && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') && len(s) < 30 {
+	if len(s) > 0 && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
 		if ns, ok, err := epochDecimal(s); ok {
 			return ns, err
 		}

@@ -3,6 +3,9 @@ package payload
 import (
 	"errors"
 	"strconv"
+	"strings"
+
+	"github.com/tributary-iot/tributary/models"
 )
 
 // Sentinel errors. Decoders return them inside an *Error; test for them
@@ -27,7 +30,8 @@ var (
 	ErrBadValue = errors.New("unsupported value")
 	// ErrBadKey: a field or tag key is empty or longer than MaxKeyLen.
 	ErrBadKey = errors.New("bad key")
-	// ErrTooLarge: the payload is larger than MaxSize.
+	// ErrTooLarge: the payload is larger than MaxSize or holds more than
+	// MaxPoints points.
 	ErrTooLarge = errors.New("payload too large")
 	// ErrTooDeep: objects or arrays are nested deeper than MaxDepth.
 	ErrTooDeep = errors.New("nesting too deep")
@@ -78,3 +82,31 @@ func (e *Error) Error() string {
 
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }
+
+// sentinels are the errors Wrap classifies by, most specific first.
+var sentinels = [...]error{ErrTooLarge, ErrTooDeep, ErrBadTime, ErrBadKey, ErrBadValue,
+	ErrNoPoints, ErrNoFields, ErrNoDevice, ErrNoStream, models.ErrBadID, ErrSyntax}
+
+// Wrap returns err as an *Error of the named format at a position (line 0
+// and offset -1 when unknown), for decoders to return. An *Error that
+// already names its format is returned as it is; one without a format gets
+// format and position. Any other error is classified by the sentinel it
+// wraps (ErrSyntax if none) and keeps its text as the Reason.
+func Wrap(format string, line, offset int, err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		if pe.Format != "" {
+			return pe
+		}
+		return &Error{Format: format, Line: line, Offset: offset, Err: pe.Err, Reason: pe.Reason}
+	}
+	e := &Error{Format: format, Line: line, Offset: offset, Err: ErrSyntax, Reason: err.Error()}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			e.Err = s
+			e.Reason = strings.TrimPrefix(strings.TrimPrefix(e.Reason, s.Error()), ": ")
+			break
+		}
+	}
+	return e
+}

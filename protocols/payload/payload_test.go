@@ -2,7 +2,11 @@ package payload_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -207,5 +211,80 @@ func TestErrorText(t *testing.T) {
 		if !errors.Is(&tt.e, tt.e.Err) {
 			t.Errorf("errors.Is(%v, %v) = false", &tt.e, tt.e.Err)
 		}
+	}
+}
+
+// TestFinishSortMatchesReference holds Finish's sort to a plain stable
+// sort that keeps the last of equal keys, for random points of both sizes
+// (index sort and fallback) with shared prefixes and duplicates.
+func TestFinishSortMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	prefixes := []string{"", "a", "engine_", "engine_x", "z\x00", "b"}
+	for round := range 2000 {
+		n := 1 + rng.IntN(80)
+		p := models.Point{Device: "d", Stream: "s"}
+		for i := range n {
+			k := prefixes[rng.IntN(len(prefixes))] + string(rune('a'+rng.IntN(6)))
+			if rng.IntN(4) == 0 {
+				k += "\x00"
+			}
+			p.Fields = append(p.Fields, models.Field{Key: k, Value: models.Int(int64(i))})
+			p.Tags = append(p.Tags, models.Tag{Key: k, Value: strconv.Itoa(i)})
+		}
+		wantF := slices.Clone(p.Fields)
+		slices.SortStableFunc(wantF, func(a, b models.Field) int { return strings.Compare(a.Key, b.Key) })
+		wantF = lastOfRuns(wantF, func(f models.Field) string { return f.Key })
+		wantT := slices.Clone(p.Tags)
+		slices.SortStableFunc(wantT, func(a, b models.Tag) int { return strings.Compare(a.Key, b.Key) })
+		wantT = lastOfRuns(wantT, func(t models.Tag) string { return t.Key })
+		if err := payload.Finish(&p); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Fields, wantF) || !slices.Equal(p.Tags, wantT) {
+			t.Fatalf("round %d (n=%d):\n got %v %v\nwant %v %v", round, n, p.Fields, p.Tags, wantF, wantT)
+		}
+	}
+}
+
+func lastOfRuns[T any](s []T, key func(T) string) []T {
+	var out []T
+	for i := range s {
+		if i+1 < len(s) && key(s[i+1]) == key(s[i]) {
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out
+}
+
+func TestWrap(t *testing.T) {
+	placed := &payload.Error{Format: "x", Offset: 3, Err: payload.ErrSyntax}
+	tests := []struct {
+		name   string
+		err    error
+		want   error
+		reason string
+		same   bool
+	}{
+		{"placed error kept", placed, payload.ErrSyntax, "", true},
+		{"unplaced error", &payload.Error{Offset: -1, Err: payload.ErrNoFields, Reason: "r"}, payload.ErrNoFields, "r", false},
+		{"wrapped sentinel", fmt.Errorf("%w: 5 out of range", payload.ErrBadTime), payload.ErrBadTime, "5 out of range", false},
+		{"bare sentinel", payload.ErrTooDeep, payload.ErrTooDeep, "", false},
+		{"bad id", fmt.Errorf("%w: empty device id", models.ErrBadID), models.ErrBadID, "empty device id", false},
+		{"foreign error", errors.New("short bytes"), payload.ErrSyntax, "short bytes", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := payload.Wrap("json", 0, 7, tt.err)
+			if tt.same {
+				if e != placed {
+					t.Fatalf("placed error replaced: %v", e)
+				}
+				return
+			}
+			if e.Format != "json" || e.Offset != 7 || e.Err != tt.want || e.Reason != tt.reason {
+				t.Errorf("Wrap = %+v, want Err %v Reason %q at 7", *e, tt.want, tt.reason)
+			}
+		})
 	}
 }

@@ -74,7 +74,7 @@ func (s *slab[T]) end(x []T) []T {
 	if len(x) == 0 {
 		return nil
 	}
-	if len(x) <= s.tail { // still in the block: take the room
+	if cap(x) == s.tail { // not reallocated by append: still in the block
 		s.buf = s.buf[:len(s.buf)+len(x)]
 	}
 	return x[:len(x):len(x)]

@@ -52,15 +52,19 @@ func TopRole(key, deviceTag string) Role {
 
 // Record collects one point of a map-shaped payload. A decoder calls Begin,
 // then the setters as it walks the record's keys, then End.
+//
+// A Record keeps its buffers and the Arena of the payload's points; use a
+// new one per payload.
 type Record struct {
-	p     *models.Point
-	arena *Arena
-	c     *payload.Context
+	arena     Arena
+	p         *models.Point
+	deviceTag string
 
-	fields []models.Field
-	tags   []models.Tag
-	path   []byte // joined keys of the enclosing nested maps
-	leaf   []byte // scratch for a joined key
+	fields  []models.Field
+	tags    []models.Tag
+	tagOpen bool     // tags holds a slice from the arena
+	path    []byte   // joined keys of the enclosing nested maps
+	joined  []string // joined keys made so far
 
 	time       int64
 	hasTime    bool
@@ -72,11 +76,12 @@ type Record struct {
 	from, to   int // the fields of the "fields" map: fields[from:to]
 }
 
-// Begin starts collecting into p (already reset).
-func (r *Record) Begin(p *models.Point, a *Arena, c *payload.Context) {
-	r.p, r.arena, r.c = p, a, c
-	r.fields = a.StartFields(p.Fields)
-	r.tags = a.StartTags(p.Tags)
+// Begin starts collecting into p (already reset). deviceTag is the
+// context's DeviceTag.
+func (r *Record) Begin(p *models.Point, deviceTag string) {
+	r.p, r.deviceTag = p, deviceTag
+	r.fields = r.arena.StartFields(p.Fields)
+	r.tags, r.tagOpen = nil, false
 	r.path = r.path[:0]
 	r.time, r.hasTime = 0, false
 	r.device, r.tagDevice, r.hasTagDev, r.stream = "", "", false, ""
@@ -85,6 +90,7 @@ func (r *Record) Begin(p *models.Point, a *Arena, c *payload.Context) {
 
 // Key returns the field key for name inside the current nesting: name
 // itself at the top, else the enclosing keys and name joined with '_'.
+// Joined keys are remembered, so that the records of one payload share them.
 func (r *Record) Key(name string) (string, error) {
 	if len(r.path) == 0 {
 		if len(name) > payload.MaxKeyLen {
@@ -95,17 +101,35 @@ func (r *Record) Key(name string) (string, error) {
 	if len(r.path)+1+len(name) > payload.MaxKeyLen {
 		return "", fmt.Errorf("%w: joined key longer than %d bytes", payload.ErrBadKey, payload.MaxKeyLen)
 	}
-	r.leaf = append(append(append(r.leaf[:0], r.path...), '_'), name...)
-	return string(r.leaf), nil
+	mark := len(r.path)
+	r.path = append(append(r.path, '_'), name...)
+	defer func() { r.path = r.path[:mark] }()
+	for _, k := range r.joined {
+		if k == string(r.path) {
+			return k, nil
+		}
+	}
+	k := string(r.path)
+	if r.joined == nil {
+		r.joined = make([]string, 0, 8)
+	}
+	if len(r.joined) < maxJoined {
+		r.joined = append(r.joined, k)
+	}
+	return k, nil
 }
+
+// maxJoined bounds the joined keys a Record remembers.
+const maxJoined = 32
 
 // Push enters the nested map or array named name; Pop(mark) leaves it.
 func (r *Record) Push(name string) (mark int, err error) {
 	mark = len(r.path)
-	if len(r.path)+1+len(name) > payload.MaxKeyLen {
+	sep := min(len(r.path), 1)
+	if len(r.path)+sep+len(name) > payload.MaxKeyLen {
 		return mark, fmt.Errorf("%w: joined key longer than %d bytes", payload.ErrBadKey, payload.MaxKeyLen)
 	}
-	if len(r.path) > 0 {
+	if sep > 0 {
 		r.path = append(r.path, '_')
 	}
 	r.path = append(r.path, name...)
@@ -123,9 +147,12 @@ func (r *Record) AddField(key string, v models.Value) {
 // AddTag adds a tag; the tag named by the context's DeviceTag becomes the
 // device id instead.
 func (r *Record) AddTag(key, value string) {
-	if r.c.DeviceTag != "" && key == r.c.DeviceTag {
+	if r.deviceTag != "" && key == r.deviceTag {
 		r.SetTagDevice(value)
 		return
+	}
+	if !r.tagOpen {
+		r.tags, r.tagOpen = r.arena.StartTags(r.p.Tags), true
 	}
 	r.tags = append(r.tags, models.Tag{Key: key, Value: value})
 }
@@ -161,20 +188,22 @@ func (r *Record) BeginFields() error {
 // EndFields marks the end of the "fields" map.
 func (r *Record) EndFields() { r.to = len(r.fields) }
 
-// End completes the point: device (DeviceTag, else context, else the
-// "device" key), stream (context, else the "stream" key), time (the time
-// key, else the receive time), and, for a structured record, only the
-// fields of the "fields" map. It then runs payload.Finish.
-func (r *Record) End() error {
-	p, c := r.p, r.c
+// End completes the point: device (DeviceTag, else c.Device, else the
+// "device" key), stream (c.Stream, else the "stream" key), time (the time
+// key, else c.Received), and, for a structured record, only the fields of
+// the "fields" map. It then runs payload.Finish.
+func (r *Record) End(c *payload.Context) error {
+	p := r.p
 	if r.structured && (r.from > 0 || r.to < len(r.fields)) {
 		n := copy(r.fields, r.fields[r.from:r.to])
 		clear(r.fields[n:])
 		r.fields = r.fields[:n]
 	}
 	p.Fields = r.arena.EndFields(r.fields)
-	p.Tags = r.arena.EndTags(r.tags)
-	r.fields, r.tags = nil, nil
+	if r.tagOpen {
+		p.Tags = r.arena.EndTags(r.tags)
+	}
+	r.fields, r.tags, r.p = nil, nil, nil
 	switch {
 	case r.hasTagDev && r.tagDevice != "":
 		p.Device = r.tagDevice
