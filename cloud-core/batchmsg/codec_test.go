@@ -1,0 +1,161 @@
+package batchmsg_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/tributary-iot/tributary/cloud-core/batchmsg"
+	"github.com/tributary-iot/tributary/models"
+)
+
+func newCodec(tb testing.TB) *batchmsg.Codec {
+	tb.Helper()
+	c, err := batchmsg.NewCodec()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	return c
+}
+
+func sampleBatch(n int) models.Batch {
+	b := models.Batch{Writer: "gw-7.normal", FirstSeq: 1, LastSeq: uint64(n)}
+	for i := range n {
+		b.Points = append(b.Points, models.Point{
+			Device: fmt.Sprintf("veh-%03d", i%17), Stream: "vehicle-telemetry",
+			Time:   1764072000000000000 + int64(i)*1e6,
+			Fields: []models.Field{{Key: "speed_kmh", Value: models.Float(float64(i) / 3)}, {Key: "gear", Value: models.String("D")}},
+			Tags:   []models.Tag{{Key: "model", Value: "sedan"}},
+			Agent:  "gw-7", Seq: uint64(i + 1), Received: 1764072000000000000 + int64(i)*1e6 + 5,
+		})
+	}
+	return b
+}
+
+func TestRoundTrip(t *testing.T) {
+	c := newCodec(t)
+	for _, n := range []int{0, 1, 1000} {
+		b := sampleBatch(n)
+		payload, err := c.Append([]byte("prefix"), &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(payload, []byte("prefix")) {
+			t.Fatal("Append did not append")
+		}
+		var back models.Batch
+		if err := c.Decode(&back, payload[len("prefix"):]); err != nil {
+			t.Fatal(err)
+		}
+		if back.Writer != b.Writer || back.FirstSeq != b.FirstSeq || back.LastSeq != b.LastSeq || len(back.Points) != n {
+			t.Fatalf("n=%d: header %+v", n, back)
+		}
+		for i := range b.Points {
+			if !b.Points[i].Equal(&back.Points[i]) {
+				t.Fatalf("n=%d: point %d differs:\n%+v\n%+v", n, i, b.Points[i], back.Points[i])
+			}
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	b := sampleBatch(3)
+	b.Points[1].Time = 5
+	s := batchmsg.Summarize(&b)
+	want := batchmsg.Summary{Writer: "gw-7.normal", Mark: 3, Points: 3, MinTime: 5, MaxTime: b.Points[2].Time}
+	if s != want {
+		t.Fatalf("summary %+v, want %+v", s, want)
+	}
+	for _, tc := range []struct {
+		start, end int64
+		want       bool
+	}{
+		{0, 5, false}, {0, 6, true}, {b.Points[2].Time, b.Points[2].Time + 1, true}, {b.Points[2].Time + 1, 1 << 62, false},
+	} {
+		if got := s.Overlaps(tc.start, tc.end); got != tc.want {
+			t.Errorf("Overlaps(%d, %d) = %v", tc.start, tc.end, got)
+		}
+	}
+	empty := models.Batch{Writer: "w.low"}
+	if s := batchmsg.Summarize(&empty); s.Points != 0 || s.Overlaps(-1<<62, 1<<62) {
+		t.Errorf("empty summary %+v overlaps", s)
+	}
+}
+
+func TestDecodeRefusesGarbage(t *testing.T) {
+	c := newCodec(t)
+	b := sampleBatch(10)
+	payload, err := c.Append(nil, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string][]byte{
+		"empty":     nil,
+		"truncated": payload[:len(payload)/2],
+		"not zstd":  []byte("hello, world"),
+		"flipped":   append(append([]byte{}, payload[:20]...), append([]byte{payload[20] ^ 0xff}, payload[21:]...)...),
+	} {
+		var back models.Batch
+		if err := c.Decode(&back, p); !errors.Is(err, batchmsg.ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	c := newCodec(f)
+	for _, n := range []int{0, 1, 5} {
+		b := sampleBatch(n)
+		p, _ := c.Append(nil, &b)
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var b models.Batch
+		if c.Decode(&b, payload) != nil {
+			return
+		}
+		again, err := c.Append(nil, &b)
+		if err != nil {
+			return // a decoded field of invalid kind cannot be re-encoded
+		}
+		var back models.Batch
+		if err := c.Decode(&back, again); err != nil {
+			t.Fatalf("re-encoded batch does not decode: %v", err)
+		}
+		if len(back.Points) != len(b.Points) || back.Writer != b.Writer {
+			t.Fatalf("round trip changed the batch")
+		}
+		for i := range b.Points {
+			if !b.Points[i].Equal(&back.Points[i]) {
+				t.Fatalf("round trip changed point %d", i)
+			}
+		}
+	})
+}
+
+// FuzzDecodeMsgp feeds the fuzzer's bytes, compressed, to Decode, so that
+// the msgp layer under the compression is explored too.
+func FuzzDecodeMsgp(f *testing.F) {
+	c := newCodec(f)
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = enc.Close() })
+	for _, n := range []int{0, 1, 3} {
+		b := sampleBatch(n)
+		raw, _ := b.MarshalMsg(nil)
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var b models.Batch
+		err := c.Decode(&b, enc.EncodeAll(raw, nil))
+		if err != nil && !errors.Is(err, batchmsg.ErrCorrupt) {
+			t.Fatalf("error does not wrap ErrCorrupt: %v", err)
+		}
+	})
+}

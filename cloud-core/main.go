@@ -1,0 +1,154 @@
+// Command cloud-core runs Tributary's cloud side on one machine: the
+// segment store with an embedded nats-server (JetStream, tier 1), bbolt
+// metadata, Parquet tier 2 on the local filesystem, and the HTTP API.
+//
+// With no flags it keeps everything under ./data/cloud and serves HTTP on
+// :8080 and NATS on :4222. SIGTERM (or ^C) stops it gracefully (exit 0);
+// bad flags print one line and exit 2.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tributary-iot/tributary/cloud-core/httpapi"
+	"github.com/tributary-iot/tributary/cloud-core/meta"
+	"github.com/tributary-iot/tributary/cloud-core/natsembed"
+	"github.com/tributary-iot/tributary/cloud-core/store"
+	"github.com/tributary-iot/tributary/cloud-core/tier2"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args)
+	if errors.Is(err, errHelp) {
+		usage(stdout)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cloud-core: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("cloud-core stopped", "err", err)
+		return 1
+	}
+	log.Info("cloud-core stopped")
+	return 0
+}
+
+// serve runs everything until ctx is done, then stops it in order.
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return fmt.Errorf("cannot create data dir: %w", err)
+	}
+	if cfg.insecure {
+		log.Warn("--insecure: any NATS client may connect and any reader may read; for experiments on one machine only")
+	} else {
+		log.Info("agent credentials arrive with replication: until then the NATS listener accepts no agent (use --insecure to experiment)")
+	}
+	if cfg.mqttListen != "" {
+		log.Info("direct device MQTT arrives with replication: the MQTT listener is disabled", "mqtt_listen", cfg.mqttListen)
+	}
+	db, err := meta.Open(filepath.Join(cfg.dataDir, "meta.db"), meta.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ns, err := natsembed.Start(ctx, natsembed.Options{
+		StoreDir: filepath.Join(cfg.dataDir, "jetstream"), Listen: cfg.natsListen,
+		SyncAlways: cfg.syncAlways, Insecure: cfg.insecure, Logger: log.With("component", "nats"),
+	})
+	if err != nil {
+		return err
+	}
+	defer ns.Shutdown()
+	if u := ns.ClientURL(); u != "" {
+		log.Info("nats listening", "url", u)
+	}
+	nc, err := ns.Connect("cloud-core")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("cannot use JetStream: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	t2, err := tier2.Open(ctx, tier2.Options{Root: cfg.tier2Dir, Logger: log.With("component", "tier2"), Registerer: reg})
+	if err != nil {
+		return fmt.Errorf("cannot open tier 2 at %s: %w", cfg.tier2Dir, err)
+	}
+	st, err := store.Open(ctx, store.Options{
+		JetStream: js, Meta: db, Tier2: t2, TierAfter: cfg.tierAfter,
+		Logger: log.With("component", "store"), Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", cfg.httpListen)
+	if err != nil {
+		return fmt.Errorf("cannot listen for HTTP: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           httpapi.New(httpapi.Options{Store: st, Gatherer: reg, Logger: log.With("component", "http")}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	log.Info("http api listening", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "tier2", cfg.tier2Dir, "tier_after", cfg.tierAfter, "fsync_always", cfg.syncAlways)
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("http: %w", err)
+		}
+	})
+	wg.Go(func() {
+		if err := st.Run(runCtx); err != nil {
+			errs <- err
+		}
+	})
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+	case runErr = <-errs:
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		_ = hs.Close()
+	}
+	cancelRun()
+	wg.Wait()
+	return runErr
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tributary-iot/tributary/cloud-core/segment"
+	"github.com/tributary-iot/tributary/cloud-core/tier1"
+	"github.com/tributary-iot/tributary/cloud-core/tier2"
+	"github.com/tributary-iot/tributary/models"
+)
+
+// snapshotChunks is how many chunk index entries a reader loads at a time.
+const snapshotChunks = 256
+
+// tailPoll is how often a tail re-checks an idle segment even without a
+// new-message signal.
+const tailPoll = 2 * time.Second
+
+// Query selects points of a stream.
+type Query struct {
+	// Start and End bound the points' device times to [Start, End), in
+	// Unix ns; 0 leaves that side open.
+	Start, End int64
+	// Device keeps only that device's points; "" keeps all.
+	Device string
+}
+
+func (q *Query) matchTime(t int64) bool {
+	return (q.Start == 0 || t >= q.Start) && (q.End == 0 || t < q.End)
+}
+
+func (q *Query) match(p *models.Point) bool {
+	return q.matchTime(p.Time) && (q.Device == "" || p.Device == q.Device)
+}
+
+// overlaps reports whether points with times in [lo, hi] may match.
+func (q *Query) overlaps(lo, hi int64) bool {
+	return (q.Start == 0 || hi >= q.Start) && (q.End == 0 || lo < q.End)
+}
+
+// covers reports whether every point with a time in [lo, hi] matches.
+func (q *Query) covers(lo, hi int64) bool {
+	return q.Device == "" && q.matchTime(lo) && q.matchTime(hi)
+}
+
+// segments returns the segments a query visits, predecessors first: a
+// device's owners, or every segment.
+func (q *Query) segments(l *segment.Layout) []string {
+	if q.Device != "" {
+		return l.Owners(segment.Hash(q.Device))
+	}
+	return l.Order()
+}
+
+// sink receives what a segment scan finds.
+type sink interface {
+	// point is called for each matching point; p is only valid during
+	// the call. pos is the point's tier-1 position (for a tier-2 point,
+	// the last position of its chunk).
+	point(pos uint64, p *models.Point) error
+	// covered is called instead of point for a whole message or chunk of
+	// n points that all match, when the sink only counts (see counting).
+	covered(n int64)
+	// boundary is called after each tier-1 message and each chunk.
+	boundary() error
+	// counting reports whether covered may replace point calls.
+	counting() bool
+}
+
+// Read calls fn for every point of stream that q selects: segment after
+// segment (a segment after its predecessors), each segment's tier-2
+// chunks in position order and then its tier-1 messages, up to what tier
+// 1 held when the segment's turn came. Each device's points come in order:
+// by (time, seq) within a chunk, in append order in tier 1 and from chunk
+// to chunk. No point comes twice and none is skipped, even while tiering
+// moves data from tier 1 to tier 2. The point passed to fn is only valid
+// during the call. An error from fn stops Read and is returned as is.
+func (s *Store) Read(ctx context.Context, stream string, q Query, fn func(*models.Point) error) error {
+	return s.readAll(ctx, stream, q, &funcSink{fn: fn, metric: s.metrics})
+}
+
+// Count returns how many points of stream q selects. Chunks and messages
+// that match whole are counted from the index and headers, unread.
+func (s *Store) Count(ctx context.Context, stream string, q Query) (int64, error) {
+	c := &countSink{}
+	err := s.readAll(ctx, stream, q, c)
+	return c.n, err
+}
+
+func (s *Store) readAll(ctx context.Context, stream string, q Query, out sink) error {
+	ss, err := s.stream(ctx, stream, false)
+	if err != nil {
+		return err
+	}
+	for _, seg := range q.segments(&ss.meta.Layout) {
+		st, err := s.t1.State(ctx, stream, seg)
+		if err != nil {
+			return err
+		}
+		sc := scan{s: s, stream: stream, seg: seg, q: q, out: out, end: st.Last}
+		if err := sc.run(ctx, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scan reads one segment across both tiers.
+type scan struct {
+	s           *Store
+	stream, seg string
+	q           Query
+	out         sink
+	// end is the last tier-1 position to read, unless follow is set.
+	end uint64
+	// follow waits for new messages at the end instead of stopping.
+	follow bool
+	// exact refuses a start position inside a chunk (ErrCutTiered).
+	exact bool
+	batch models.Batch
+}
+
+// run scans the segment from position from on.
+func (sc *scan) run(ctx context.Context, from uint64) error {
+	from = max(from, 1)
+	pos := from
+	for {
+		snap, err := sc.s.meta.Snapshot(sc.stream, sc.seg, pos, snapshotChunks)
+		if err != nil {
+			return err
+		}
+		for _, c := range snap.Chunks {
+			if c.FirstPos < pos {
+				if sc.exact && pos == from {
+					return fmt.Errorf("%s/%s position %d is inside chunk [%d,%d]: %w", sc.stream, sc.seg, pos, c.FirstPos, c.LastPos, ErrCutTiered)
+				}
+				// Chunks are contiguous and the fence keeps trims behind
+				// readers in tier 1: a chunk never starts behind a
+				// position a reader reached.
+				return fmt.Errorf("BUG: %s/%s: chunk [%d,%d] starts before read position %d", sc.stream, sc.seg, c.FirstPos, c.LastPos, pos)
+			}
+			if err := sc.chunk(ctx, c.Path, c.MinTime, c.MaxTime, c.MinDevice, c.MaxDevice, c.Rows, c.LastPos); err != nil {
+				return err
+			}
+			pos = c.LastPos + 1
+		}
+		if snap.More {
+			continue
+		}
+		pos = max(pos, snap.Tiered+1)
+		moved, err := sc.tier1(ctx, &pos)
+		if err != nil || !moved {
+			return err
+		}
+		// Tiering trimmed tier 1 past pos: the chunks hold the rest.
+	}
+}
+
+// chunk reads one tier-2 chunk.
+func (sc *scan) chunk(ctx context.Context, path string, minT, maxT int64, minDev, maxDev string, rows int64, last uint64) error {
+	q := &sc.q
+	if !q.overlaps(minT, maxT) || q.Device != "" && (q.Device < minDev || q.Device > maxDev) {
+		return nil
+	}
+	if sc.out.counting() && q.covers(minT, maxT) {
+		sc.out.covered(rows)
+		return nil
+	}
+	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device}
+	err := sc.s.t2.Read(ctx, path, f, func(p *models.Point) error {
+		if !q.match(p) {
+			return nil
+		}
+		return sc.out.point(last, p)
+	})
+	if errors.Is(err, tier2.ErrNotFound) {
+		// Retention deleted the chunk after the snapshot was taken.
+		sc.s.log.Debug("chunk gone during a read", "path", path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return sc.out.boundary()
+}
+
+// tier1 reads tier-1 messages from *pos on. It returns moved when tiering
+// trimmed tier 1 past *pos (the caller goes back to the chunk index).
+func (sc *scan) tier1(ctx context.Context, pos *uint64) (moved bool, err error) {
+	seg := sc.s.seg(sc.stream, sc.seg)
+	reader := seg.fence.enter(*pos)
+	defer reader.leave()
+	var wake <-chan struct{}
+	if sc.follow {
+		ch, stop, err := sc.s.t1.Watch(ctx, sc.stream, sc.seg)
+		if err != nil {
+			return false, err
+		}
+		defer stop()
+		wake = ch
+	}
+	for {
+		if !sc.follow && *pos > sc.end {
+			return false, nil
+		}
+		m, err := sc.s.t1.Next(ctx, sc.stream, sc.seg, *pos)
+		if errors.Is(err, tier1.ErrNoMessage) || err == nil && m.Pos > *pos {
+			// Nothing at *pos: the end, or tiering trimmed it (between
+			// the caller's snapshot and the fence) into a chunk.
+			st, serr := sc.s.meta.SegmentState(sc.stream, sc.seg)
+			if serr != nil {
+				return false, serr
+			}
+			if st.Tiered >= *pos {
+				return true, nil
+			}
+			if err == nil {
+				sc.s.log.Warn("tier-1 positions missing", "stream", sc.stream, "segment", sc.seg, "from", *pos, "to", m.Pos-1)
+			}
+		}
+		if errors.Is(err, tier1.ErrNoMessage) {
+			if !sc.follow {
+				return false, nil
+			}
+			select {
+			case <-ctx.Done():
+				return false, ctx.Err()
+			case <-wake:
+			case <-time.After(tailPoll):
+			}
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if !sc.follow && m.Pos > sc.end {
+			return false, nil
+		}
+		if err := sc.message(&m); err != nil {
+			return false, err
+		}
+		*pos = m.Pos + 1
+		reader.move(*pos)
+	}
+}
+
+// message handles one tier-1 message.
+func (sc *scan) message(m *tier1.Message) error {
+	q := &sc.q
+	if !q.overlaps(m.Summary.MinTime, m.Summary.MaxTime) {
+		return nil
+	}
+	if sc.out.counting() && q.covers(m.Summary.MinTime, m.Summary.MaxTime) {
+		sc.out.covered(int64(m.Summary.Points))
+		return nil
+	}
+	if err := m.Decode(sc.s.codec, &sc.batch); err != nil {
+		return err
+	}
+	for i := range sc.batch.Points {
+		p := &sc.batch.Points[i]
+		if !q.match(p) {
+			continue
+		}
+		if err := sc.out.point(m.Pos, p); err != nil {
+			return err
+		}
+	}
+	return sc.out.boundary()
+}
+
+// funcSink passes points to a callback.
+type funcSink struct {
+	fn     func(*models.Point) error
+	metric *metrics
+}
+
+func (f *funcSink) point(_ uint64, p *models.Point) error {
+	f.metric.readPoints.Inc()
+	return f.fn(p)
+}
+func (f *funcSink) covered(int64)   {}
+func (f *funcSink) boundary() error { return nil }
+func (f *funcSink) counting() bool  { return false }
+
+// countSink counts points.
+type countSink struct{ n int64 }
+
+func (c *countSink) point(uint64, *models.Point) error { c.n++; return nil }
+func (c *countSink) covered(n int64)                   { c.n += n }
+func (c *countSink) boundary() error                   { return nil }
+func (c *countSink) counting() bool                    { return true }
