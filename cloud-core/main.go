@@ -26,18 +26,36 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tributary-iot/tributary/cloud-core/auth"
 	"github.com/tributary-iot/tributary/cloud-core/httpapi"
 	"github.com/tributary-iot/tributary/cloud-core/meta"
 	"github.com/tributary-iot/tributary/cloud-core/natsembed"
 	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/cloud-core/tier2"
+	"github.com/tributary-iot/tributary/sync/ingest"
 )
+
+// committedMarks keeps ingest's committed marks in the metadata store.
+type committedMarks struct{ db *meta.DB }
+
+// LoadMarks implements ingest.MarkStore.
+func (c committedMarks) LoadMarks(context.Context) (map[string]uint64, error) {
+	return c.db.CommittedMarks()
+}
+
+// SaveMarks implements ingest.MarkStore.
+func (c committedMarks) SaveMarks(_ context.Context, m map[string]uint64) error {
+	return c.db.SaveCommittedMarks(m)
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if code, ok := subcommand(args, stdout, stderr); ok {
+		return code
+	}
 	cfg, err := parseFlags(args)
 	if errors.Is(err, errHelp) {
 		usage(stdout)
@@ -63,13 +81,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create data dir: %w", err)
 	}
+	keys, err := auth.LoadOrCreateKeys(cfg.dataDir)
+	if err != nil {
+		return err
+	}
 	if cfg.insecure {
-		log.Warn("--insecure: any NATS client may connect and any reader may read; for experiments on one machine only")
+		log.Warn("--insecure: any agent may connect and write, and any reader may read; for experiments on one machine only")
 	} else {
-		log.Info("agent credentials arrive with replication: until then the NATS listener accepts no agent (use --insecure to experiment)")
+		log.Info("security on: agents need credentials (cloud-core agents add NAME), readers a token (cloud-core tokens add NAME --streams LIST)")
 	}
 	if cfg.mqttListen != "" {
-		log.Info("direct device MQTT arrives with replication: the MQTT listener is disabled", "mqtt_listen", cfg.mqttListen)
+		log.Info("direct device MQTT is not built yet: the MQTT listener is disabled", "mqtt_listen", cfg.mqttListen)
 	}
 	db, err := meta.Open(filepath.Join(cfg.dataDir, "meta.db"), meta.Options{})
 	if err != nil {
@@ -79,7 +101,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 
 	ns, err := natsembed.Start(ctx, natsembed.Options{
 		StoreDir: filepath.Join(cfg.dataDir, "jetstream"), Listen: cfg.natsListen,
-		SyncAlways: cfg.syncAlways, Insecure: cfg.insecure, Logger: log.With("component", "nats"),
+		SyncAlways: cfg.syncAlways, Insecure: cfg.insecure, Authority: keys, Logger: log.With("component", "nats"),
 	})
 	if err != nil {
 		return err
@@ -113,12 +135,29 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	defer st.Close()
 
+	ingestConn, err := ns.Connect("cloud-core-ingest")
+	if err != nil {
+		return err
+	}
+	defer ingestConn.Close()
+	ing, err := ingest.New(ingest.Options{
+		Conn: ingestConn, Store: st, Marks: committedMarks{db},
+		Logger: log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+
 	ln, err := net.Listen("tcp", cfg.httpListen)
 	if err != nil {
 		return fmt.Errorf("cannot listen for HTTP: %w", err)
 	}
+	handler := httpapi.New(httpapi.Options{Store: st, Gatherer: reg, Logger: log.With("component", "http")})
+	if !cfg.insecure {
+		handler = httpapi.RequireTokens(handler, keys)
+	}
 	hs := &http.Server{
-		Handler:           httpapi.New(httpapi.Options{Store: st, Gatherer: reg, Logger: log.With("component", "http")}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	log.Info("http api listening", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "tier2", cfg.tier2Dir, "tier_after", cfg.tierAfter, "fsync_always", cfg.syncAlways)
@@ -126,7 +165,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs <- fmt.Errorf("http: %w", err)
@@ -135,6 +174,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	wg.Go(func() {
 		if err := st.Run(runCtx); err != nil {
 			errs <- err
+		}
+	})
+	wg.Go(func() {
+		if err := ing.Run(runCtx); err != nil {
+			errs <- fmt.Errorf("ingest: %w", err)
 		}
 	})
 	var runErr error

@@ -77,7 +77,7 @@ var listenRE = regexp.MustCompile(`msg="http api listening" addr=(\S+)`)
 // startCore runs cloud-core on dataDir and waits until its HTTP API listens.
 func startCore(t *testing.T, dataDir string, extra ...string) *core {
 	t.Helper()
-	args := append([]string{"--data-dir", dataDir, "--http-listen", "127.0.0.1:0", "--nats-listen", "", "--mqtt-listen", ""}, extra...)
+	args := append([]string{"--data-dir", dataDir, "--http-listen", "127.0.0.1:0", "--nats-listen", "", "--mqtt-listen", "", "--insecure"}, extra...)
 	cmd := exec.Command(binary, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -40,16 +40,30 @@ type Options struct {
 	// use the JetStream API. Without it the listener accepts no one until
 	// agent credentials exist.
 	Insecure bool
+	// Authority, when set (and Insecure is not), runs the server in NATS
+	// operator mode: clients authenticate with user JWTs signed by the
+	// authority's account (agents' .creds files), and the cloud core's own
+	// connections use its service credentials.
+	Authority Authority
 	// ReadyTimeout bounds the wait for the server to start (0: 10s).
 	ReadyTimeout time.Duration
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 }
 
+// Authority configures operator-mode authentication (cloud-core/auth.Keys).
+type Authority interface {
+	ConfigureServer(opts *server.Options) error
+	ServiceCreds() (userJWT string, seed []byte, err error)
+}
+
 // Server is a running embedded nats-server.
 type Server struct {
 	srv        *server.Server
 	user, pass string
+	// jwt and seed are the service credentials in operator mode.
+	jwt  string
+	seed []byte
 }
 
 // internalUser is the account the cloud core's own connections use.
@@ -80,6 +94,17 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			},
 		})
 		so.NoAuthUser = "anonymous"
+	}
+	var svcJWT string
+	var svcSeed []byte
+	if opts.Authority != nil && !opts.Insecure {
+		so.Users = nil
+		if err := opts.Authority.ConfigureServer(so); err != nil {
+			return nil, fmt.Errorf("cannot configure NATS authentication: %w", err)
+		}
+		if svcJWT, svcSeed, err = opts.Authority.ServiceCreds(); err != nil {
+			return nil, fmt.Errorf("cannot make service credentials: %w", err)
+		}
 	}
 	if opts.Listen == "" {
 		so.DontListen = true
@@ -125,7 +150,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("%w: JetStream did not start (store %q)", ErrNotReady, opts.StoreDir)
 	}
-	return &Server{srv: srv, user: internalUser, pass: pass}, nil
+	return &Server{srv: srv, user: internalUser, pass: pass, jwt: svcJWT, seed: svcSeed}, nil
 }
 
 func randomSecret() (string, error) {
@@ -138,9 +163,13 @@ func randomSecret() (string, error) {
 
 // Connect opens an in-process connection as the cloud core's own user.
 func (s *Server) Connect(name string, extra ...nats.Option) (*nats.Conn, error) {
+	auth := nats.UserInfo(s.user, s.pass)
+	if s.jwt != "" {
+		auth = nats.UserJWTAndSeed(s.jwt, string(s.seed))
+	}
 	opts := append([]nats.Option{
 		nats.InProcessServer(s.srv),
-		nats.UserInfo(s.user, s.pass),
+		auth,
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 	}, extra...)

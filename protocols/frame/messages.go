@@ -61,7 +61,7 @@ type Ack struct {
 	Status AckStatus
 	// Mark is the writer's committed high-water mark after this batch.
 	Mark uint64
-	// Written is the number of points newly written (the rest were duplicates).
+	// Written is the number of points the batch carried to the store (which drops any it already held).
 	Written int
 	Error   string
 }

@@ -32,9 +32,8 @@ const (
 // Appender is what ingest needs of the segment store.
 type Appender interface {
 	// Append writes the batch idempotently: points the store already holds
-	// for this writer are skipped. It returns the number of points newly
-	// written once they are durable.
-	Append(ctx context.Context, b *models.Batch) (written int, err error)
+	// for this writer are skipped. It returns once the rest are durable.
+	Append(ctx context.Context, b *models.Batch) error
 }
 
 // MarkStore keeps committed marks across restarts.
@@ -268,8 +267,7 @@ func (s *Server) handle(ctx context.Context, dec *frame.Decoder, b *models.Batch
 		return frame.Ack{Status: frame.AckOutOfOrder, Mark: mark,
 			Error: fmt.Sprintf("writer %s: batch follows %d but the committed mark is %d", b.Writer, prev, mark)}
 	}
-	written, err := s.o.Store.Append(ctx, b)
-	if err != nil {
+	if err := s.o.Store.Append(ctx, b); err != nil {
 		s.logger.Warn("append failed; the agent will retry", "writer", b.Writer, "err", err)
 		return frame.Ack{Status: frame.AckRetry, Mark: mark, Error: err.Error()}
 	}
@@ -280,9 +278,8 @@ func (s *Server) handle(ctx context.Context, dec *frame.Decoder, b *models.Batch
 	}
 	mark = s.marks[b.Writer]
 	s.mu.Unlock()
-	s.metrics.points.Add(float64(written))
-	s.metrics.duplicates.Add(float64(len(b.Points) - written))
-	return frame.Ack{Status: frame.AckOK, Mark: mark, Written: written}
+	s.metrics.points.Add(float64(len(b.Points)))
+	return frame.Ack{Status: frame.AckOK, Mark: mark, Written: len(b.Points)}
 }
 
 // checkBatch enforces that an agent writes only as itself and that the

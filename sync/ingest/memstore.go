@@ -37,7 +37,7 @@ func (m *MemStore) FailNextAppends(n int) {
 }
 
 // Append implements Appender.
-func (m *MemStore) Append(ctx context.Context, b *models.Batch) (int, error) {
+func (m *MemStore) Append(ctx context.Context, b *models.Batch) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	marks := m.segMarks[b.Writer]
@@ -49,7 +49,6 @@ func (m *MemStore) Append(ctx context.Context, b *models.Batch) (int, error) {
 	if m.failAppends > 0 {
 		limit /= 2
 	}
-	written := 0
 	for i := range b.Points[:limit] {
 		p := &b.Points[i]
 		if p.Seq <= marks[p.Device] {
@@ -57,13 +56,12 @@ func (m *MemStore) Append(ctx context.Context, b *models.Batch) (int, error) {
 		}
 		marks[p.Device] = p.Seq
 		m.points = append(m.points, p.Clone())
-		written++
 	}
 	if m.failAppends > 0 {
 		m.failAppends--
-		return written, context.DeadlineExceeded
+		return context.DeadlineExceeded
 	}
-	return written, nil
+	return nil
 }
 
 // LoadMarks implements MarkStore.

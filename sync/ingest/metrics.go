@@ -24,10 +24,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "tributary_ingest_refused_total", Help: "Requests refused, by reason (corrupt, invalid, impersonation).",
 		}, []string{"reason"}),
 		points: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tributary_ingest_points_written_total", Help: "Points newly written to the store.",
+			Name: "tributary_ingest_points_total", Help: "Points in acknowledged batches (the store drops those it already held: tributary_store_duplicate_points_total).",
 		}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tributary_ingest_duplicates_dropped_total", Help: "Points received again and dropped as duplicates.",
+			Name: "tributary_ingest_duplicate_points_total", Help: "Points in batches wholly under the writer's committed mark, acked again without a write.",
 		}),
 		wireBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tributary_ingest_wire_bytes_total", Help: "Batch frame bytes received.",

@@ -21,7 +21,7 @@ import (
 type logAdapter struct{ *locallog.Log }
 
 func (a logAdapter) Backlog(c models.Priority) int64 { return a.Stats().Classes[c].PointsBuffered }
-func (a logAdapter) Appended() <-chan struct{}        { return a.Notify() }
+func (a logAdapter) Appended() <-chan struct{}       { return a.Notify() }
 
 func runNATS(t *testing.T) *server.Server {
 	t.Helper()
@@ -247,4 +247,3 @@ func TestImpersonationRefused(t *testing.T) {
 		t.Fatalf("%d points written by an impersonator", n)
 	}
 }
-

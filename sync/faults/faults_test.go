@@ -1,0 +1,129 @@
+package faults_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestAgentKilledAgainAndAgain SIGKILLs the agent many times while it
+// takes points in and syncs them.
+func TestAgentKilledAgainAndAgain(t *testing.T) {
+	b := build(t)
+	c := newCloud(t, b.cloud)
+	c.start()
+	a := newAgent(t, b.agent, "--agent-id", "gw-1", "--cloud", "nats://"+c.nats, "--creds", c.creds("gw-1"))
+	pub := newPublisher(t, 5)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 6; round++ {
+		a.start()
+		pub.publish(a.mqtt, 200+rng.IntN(200))
+		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond) // let the uplink be mid-batch
+		a.p.kill()
+	}
+	a.start()
+	pub.publish(a.mqtt, 100)
+	a.waitSynced(90 * time.Second)
+	check(t, c.events("telemetry"), pub, 0)
+}
+
+// TestCloudKilledWhileIngesting SIGKILLs cloud-core while the agent sends.
+func TestCloudKilledWhileIngesting(t *testing.T) {
+	b := build(t)
+	c := newCloud(t, b.cloud)
+	c.start()
+	a := newAgent(t, b.agent, "--agent-id", "gw-1", "--cloud", "nats://"+c.nats, "--creds", c.creds("gw-1"))
+	a.start()
+	pub := newPublisher(t, 5)
+	for round := 0; round < 4; round++ {
+		pub.publish(a.mqtt, 400)
+		time.Sleep(time.Duration(20*round) * time.Millisecond)
+		c.p.kill()
+		pub.publish(a.mqtt, 100) // buffered while the cloud is down
+		c.start()
+	}
+	a.waitSynced(90 * time.Second)
+	if code := a.p.term(); code != 0 {
+		t.Errorf("agent exit %d after SIGTERM", code)
+	}
+	check(t, c.events("telemetry"), pub, 0)
+}
+
+// TestLinkCutMidBatch cuts the TCP link between agent and cloud again and
+// again, and once for a long outage while the agent keeps buffering.
+func TestLinkCutMidBatch(t *testing.T) {
+	b := build(t)
+	c := newCloud(t, b.cloud)
+	c.start()
+	px := newProxy(t, c.nats)
+	a := newAgent(t, b.agent, "--agent-id", "gw-1", "--cloud", "nats://"+px.addr(), "--creds", c.creds("gw-1"))
+	a.start()
+	pub := newPublisher(t, 5)
+	for round := 0; round < 5; round++ {
+		pub.publish(a.mqtt, 300)
+		time.Sleep(time.Duration(10*round) * time.Millisecond)
+		px.cut(false) // reconnect allowed at once: drops connections mid-batch
+	}
+	px.cut(true)
+	pub.publish(a.mqtt, 1000)
+	deadline := time.Now().Add(30 * time.Second)
+	for a.status().Cloud == "connected" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := a.status(); s.PointsBuffered == 0 {
+		t.Fatalf("nothing buffered during the outage: %+v", s)
+	}
+	time.Sleep(2 * time.Second) // an outage the uplink must retry through, with backoff
+	px.restore()
+	a.waitSynced(90 * time.Second)
+	check(t, c.events("telemetry"), pub, 0)
+}
+
+// TestDiskCapDuringOutage fills the agent's disk cap while the cloud is
+// down: exactly the points the drop-oldest policy dropped are missing, and
+// the agent's drop counter says how many.
+func TestDiskCapDuringOutage(t *testing.T) {
+	b := build(t)
+	c := newCloud(t, b.cloud)
+	c.start()
+	a := newAgent(t, b.agent, "--agent-id", "gw-1", "--cloud", "nats://"+c.nats, "--creds", c.creds("gw-1"),
+		"--max-buffer", "2MiB", "--when-full", "drop-oldest")
+	a.start()
+	pub := newPublisher(t, 5)
+	pub.publish(a.mqtt, 200)
+	a.waitSynced(60 * time.Second)
+	c.p.kill()
+	for i := 0; i < 30; i++ {
+		pub.publish(a.mqtt, 1000)
+	}
+	s := a.status()
+	if s.PointsDropped == 0 {
+		t.Fatalf("the 2 MiB cap was never reached: %+v", s)
+	}
+	c.start()
+	s = a.waitSynced(120 * time.Second)
+	check(t, c.events("telemetry"), pub, int(s.PointsDropped))
+}
+
+// TestImpersonationRefused runs an agent that claims to be gw-1 with the
+// credentials of gw-2: it never gets to write.
+func TestImpersonationRefused(t *testing.T) {
+	b := build(t)
+	c := newCloud(t, b.cloud)
+	c.start()
+	c.creds("gw-1")
+	impostor := newAgent(t, b.agent, "--agent-id", "gw-1", "--cloud", "nats://"+c.nats, "--creds", c.creds("gw-2"))
+	impostor.start()
+	pub := newPublisher(t, 2)
+	if n := pub.publish(impostor.mqtt, 50); n != 50 {
+		t.Fatalf("only %d of 50 points taken in", n)
+	}
+	time.Sleep(3 * time.Second)
+	s := impostor.status()
+	if s.Cloud == "connected" || s.PointsSynced != 0 || s.PointsBuffered != 50 {
+		t.Errorf("impostor status %+v: it must not sync", s)
+	}
+	if pts := c.events("telemetry"); len(pts) != 0 {
+		t.Fatalf("%d points written by an impostor", len(pts))
+	}
+}
