@@ -159,6 +159,9 @@ func (h *Handler) handle(ctx context.Context, topic string, payload []byte, rece
 		return h.deadLetter(ctx, topic, payload, received, profiles.Reason(err), err)
 	}
 	res, err := h.log.Append(ctx, prof.Priority, pts)
+	if errors.Is(err, locallog.ErrPointTooLarge) {
+		return h.deadLetter(ctx, topic, payload, received, "oversized", err)
+	}
 	if err != nil {
 		return Result{Outcome: Failed, Points: len(pts), Err: fmt.Errorf("append to local log: %w", err)}
 	}

@@ -52,6 +52,8 @@ func TestHandleOutcomes(t *testing.T) {
 		{"vehicles/veh-2/telemetry", `{"speed_kmh": 52.5, "rpm": 2100.5}`, collect.DeadLettered, "type_mismatch"},
 		{"lp/veh-1", "engine x=1 " + fmt.Sprint(now.Add(-30*24*time.Hour).UnixNano()), collect.DeadLettered, "timestamp"},
 		{"lp/veh-1", "engine x=\"" + strings.Repeat("a", 300<<10) + "\"", collect.DeadLettered, "oversized"},
+		// Under the payload cap, but one point too big for the local log.
+		{"lp/veh-1", "engine x=\"" + strings.Repeat("a", 8<<10) + "\"", collect.DeadLettered, "oversized"},
 	} {
 		r := h.Handle(context.Background(), tc.topic, []byte(tc.payload), now)
 		if r.Outcome != tc.want || r.Reason != tc.reason {
@@ -62,8 +64,8 @@ func TestHandleOutcomes(t *testing.T) {
 		}
 	}
 	st := l.Stats()
-	if st.PointsBuffered != 3 || st.DeadLetters != 5 {
-		t.Fatalf("buffered %d, dead letters %d; want 3 and 5", st.PointsBuffered, st.DeadLetters)
+	if st.PointsBuffered != 3 || st.DeadLetters != 6 {
+		t.Fatalf("buffered %d, dead letters %d; want 3 and 6", st.PointsBuffered, st.DeadLetters)
 	}
 }
 
