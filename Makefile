@@ -7,8 +7,7 @@
 GO      ?= go
 BIN     ?= bin
 # Main packages; each becomes $(BIN)/<name>.
-CMDS    := ./edge-agent $(wildcard ./cloud-core/main.go) $(wildcard ./simulators/fleetsim/main.go)
-CMD_DIRS := $(sort $(dir $(CMDS)))
+CMDS    := ./edge-agent ./cloud-core ./simulators/fleetsim
 TEST_TIMEOUT ?= 20m
 FUZZTIME ?= 10s
 
@@ -18,7 +17,7 @@ all: build
 
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ $(CMD_DIRS)
+	$(GO) build -o $(BIN)/ $(CMDS)
 
 generate:
 	$(GO) generate ./...
