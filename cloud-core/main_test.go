@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/tributary-iot/tributary/internal/testbin"
 )
 
 // binary is the cloud-core built for these tests.
@@ -51,25 +53,8 @@ func TestMain(m *testing.M) {
 type core struct {
 	cmd  *exec.Cmd
 	url  string
-	log  *syncBuffer
+	log  *testbin.Buffer
 	done chan error
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var listenRE = regexp.MustCompile(`msg="http api listening" addr=(\S+)`)
@@ -86,7 +71,7 @@ func startCore(t *testing.T, dataDir string, extra ...string) *core {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &core{cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
+	c := &core{cmd: cmd, log: &testbin.Buffer{}, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

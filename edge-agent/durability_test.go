@@ -197,7 +197,7 @@ func TestMosquittoInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	broker := exec.Command(mosq, "-c", conf)
-	var brokerLog syncBuffer
+	var brokerLog testbin.Buffer
 	broker.Stderr, broker.Stdout = &brokerLog, &brokerLog
 	if err := broker.Start(); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,33 +26,16 @@ type agentProc struct {
 	mqtt     string // host:port of the embedded broker
 	http     string // host:port of the HTTP endpoints
 	dataDir  string
-	stderr   *syncBuffer
+	stderr   *testbin.Buffer
 	exited   chan struct{}
 	exitCode int
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startAgent runs the agent binary on dataDir with the given extra flags
 // and waits until its HTTP endpoint answers.
 func startAgent(t *testing.T, bin, dataDir string, extra ...string) *agentProc {
 	t.Helper()
-	p := &agentProc{t: t, dataDir: dataDir, http: testbin.FreeAddr(t), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &agentProc{t: t, dataDir: dataDir, http: testbin.FreeAddr(t), stderr: &testbin.Buffer{}, exited: make(chan struct{})}
 	args := []string{"--data-dir", dataDir, "--http-listen", p.http, "--agent-id", "gw-test", "--log-level", "debug"}
 	if !hasFlag(extra, "--mqtt-broker") {
 		p.mqtt = testbin.FreeAddr(t)

@@ -9,12 +9,14 @@
 package testbin
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -76,4 +78,26 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Buffer is a bytes.Buffer safe for concurrent use: a subprocess's output
+// goes in while the test reads it.
+type Buffer struct {
+	// mu guards b.
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -31,35 +31,18 @@ func build(t *testing.T) bins {
 	return bins{cloud: testbin.Build(t, "./cloud-core"), agent: testbin.Build(t, "./edge-agent")}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is a running binary.
 type proc struct {
 	t      *testing.T
 	name   string
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *testbin.Buffer
 	exited chan struct{}
 }
 
 func start(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, name: name, out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{t: t, name: name, out: &testbin.Buffer{}, exited: make(chan struct{})}
 	p.cmd = testbin.Command(context.Background(), bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
