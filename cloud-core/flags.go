@@ -21,6 +21,8 @@ type config struct {
 	tier2Dir   string
 	tierAfter  time.Duration
 	insecure   bool
+	tlsCert    string
+	tlsKey     string
 	syncAlways bool
 	logLevel   slog.Level
 }
@@ -37,6 +39,8 @@ func newFlagSet(c *config, tier2, fsync, level *string) *flag.FlagSet {
 	fs.StringVar(&c.httpListen, "http-listen", ":8080", "HTTP API listener (host:port)")
 	fs.StringVar(tier2, "tier2", "", "tier-2 location: file://DIR (default: file://DATA-DIR/tier2)")
 	fs.DurationVar(&c.tierAfter, "tier-after", time.Hour, "age at which tier-1 data moves to tier 2 (0: only on demand)")
+	fs.StringVar(&c.tlsCert, "nats-tls-cert", "", "PEM certificate for the NATS listener (with --nats-tls-key: agents must use tls://)")
+	fs.StringVar(&c.tlsKey, "nats-tls-key", "", "PEM private key for --nats-tls-cert")
 	fs.BoolVar(&c.insecure, "insecure", false, "accept any agent and any reader (experiments on one machine)")
 	fs.StringVar(fsync, "fsync", "interval", "tier-1 durability: interval (an ack survives a process crash) or always (also power loss)")
 	fs.StringVar(level, "log-level", "info", "log level: debug, info, warn or error")
@@ -90,6 +94,9 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--tier2 %q: s3:// is not supported yet (use file://DIR)", tier2)
 	default:
 		return c, fmt.Errorf("--tier2 %q: want file://DIR", tier2)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--nats-tls-cert and --nats-tls-key go together")
 	}
 	if c.tierAfter < 0 {
 		return c, fmt.Errorf("--tier-after %v is negative", c.tierAfter)

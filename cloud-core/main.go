@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 
 	ns, err := natsembed.Start(ctx, natsembed.Options{
 		StoreDir: filepath.Join(cfg.dataDir, "jetstream"), Listen: cfg.natsListen,
-		SyncAlways: cfg.syncAlways, Insecure: cfg.insecure, Authority: keys, Logger: log.With("component", "nats"),
+		SyncAlways: cfg.syncAlways, Insecure: cfg.insecure, Authority: keys, TLSCert: cfg.tlsCert, TLSKey: cfg.tlsKey, Logger: log.With("component", "nats"),
 	})
 	if err != nil {
 		return err

@@ -45,6 +45,8 @@ type Options struct {
 	// authority's account (agents' .creds files), and the cloud core's own
 	// connections use its service credentials.
 	Authority Authority
+	// TLSCert and TLSKey, when set, make the client listener require TLS.
+	TLSCert, TLSKey string
 	// ReadyTimeout bounds the wait for the server to start (0: 10s).
 	ReadyTimeout time.Duration
 	// Logger receives the server's log; nil discards it.
@@ -124,6 +126,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			host = "0.0.0.0"
 		}
 		so.Host, so.Port = host, p
+	}
+	if opts.TLSCert != "" || opts.TLSKey != "" {
+		tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: opts.TLSCert, KeyFile: opts.TLSKey})
+		if err != nil {
+			return nil, fmt.Errorf("cannot load NATS TLS certificate: %w", err)
+		}
+		so.TLSConfig, so.TLS, so.TLSTimeout = tc, true, 5
 	}
 	srv, err := server.NewServer(so)
 	if err != nil {

@@ -112,7 +112,7 @@ func New(ctx context.Context, opts config.Options, logger *slog.Logger) (a *Agen
 	}
 	if opts.Cloud != "" {
 		a.uplink, err = uplink.New(uplink.Options{
-			URL: opts.Cloud, CredsFile: opts.CredsFile, Agent: id, Log: logAdapter{a.log},
+			URL: opts.Cloud, CredsFile: opts.CredsFile, CAFile: opts.CloudCA, Agent: id, Log: logAdapter{a.log},
 			MaxBatchPoints: opts.UplinkBatch, Linger: opts.UplinkLinger, RateLimit: int64(opts.UplinkRate),
 			Logger: a.logger, Registerer: a.registry,
 		})

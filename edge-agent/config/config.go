@@ -36,6 +36,9 @@ type Options struct {
 	Cloud string
 	// CredsFile is the agent's NATS credentials file.
 	CredsFile string
+	// CloudCA is a PEM file of CA certificates that sign cloud-core's NATS
+	// TLS certificate (for tls:// URLs).
+	CloudCA string
 	// UplinkRate caps the uplink's bytes per second (0: no cap).
 	UplinkRate ByteSize
 	// UplinkBatch is the most points in one uplink batch.
@@ -88,6 +91,7 @@ func Parse(args []string, usage io.Writer) (Options, error) {
 	fs.StringVar(&o.ProfilesDir, "profiles", "", "folder of extra firmware profiles (*.yaml); built-in ones are always there")
 	fs.StringVar(&o.Cloud, "cloud", "", "cloud-core NATS URL, e.g. nats://host:4222; empty: buffer only")
 	fs.StringVar(&o.CredsFile, "creds", "", "NATS credentials file from `cloud-core agents add`")
+	fs.StringVar(&o.CloudCA, "cloud-ca", "", "PEM CA certificates for a tls:// --cloud (default: the system's)")
 	fs.Var(&o.UplinkRate, "uplink-rate", "cap on uplink bandwidth in bytes/s, e.g. 64KiB (default: no cap)")
 	fs.IntVar(&o.UplinkBatch, "uplink-batch", o.UplinkBatch, "most points in one uplink batch")
 	fs.DurationVar(&o.UplinkLinger, "uplink-linger", o.UplinkLinger, "how long a batch that is not full waits for more points")
@@ -152,8 +156,8 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("--cloud: %w", err)
 		}
 	}
-	if o.CredsFile != "" && o.Cloud == "" {
-		return errors.New("--creds needs --cloud")
+	if (o.CredsFile != "" || o.CloudCA != "") && o.Cloud == "" {
+		return errors.New("--creds and --cloud-ca need --cloud")
 	}
 	if o.UplinkRate < 0 || o.UplinkBatch <= 0 || o.UplinkBatch > 60000 || o.UplinkLinger < 0 {
 		return errors.New("--uplink-rate must not be negative, --uplink-batch must be 1..60000, --uplink-linger not negative")

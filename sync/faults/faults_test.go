@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/tributary-iot/tributary/internal/testbin"
 )
 
 // TestAgentKilledAgainAndAgain SIGKILLs the agent many times while it
@@ -125,5 +127,29 @@ func TestImpersonationRefused(t *testing.T) {
 	}
 	if pts := c.events("telemetry"); len(pts) != 0 {
 		t.Fatalf("%d points written by an impostor", len(pts))
+	}
+}
+
+// TestTLSLink replicates over a TLS-only NATS listener; an agent that does
+// not trust the certificate never connects.
+func TestTLSLink(t *testing.T) {
+	b := build(t)
+	cert, key := testbin.SelfSignedCert(t)
+	c := newCloud(t, b.cloud, "--nats-tls-cert", cert, "--nats-tls-key", key)
+	c.start()
+	creds := c.creds("gw-1")
+	a := newAgent(t, b.agent, "--agent-id", "gw-1", "--cloud", "tls://"+c.nats, "--creds", creds, "--cloud-ca", cert)
+	a.start()
+	pub := newPublisher(t, 3)
+	pub.publish(a.mqtt, 300)
+	a.waitSynced(60 * time.Second)
+	check(t, c.events("telemetry"), pub, 0)
+
+	untrusting := newAgent(t, b.agent, "--agent-id", "gw-2", "--cloud", "tls://"+c.nats, "--creds", c.creds("gw-2"))
+	untrusting.start()
+	newPublisher(t, 1).publish(untrusting.mqtt, 10)
+	time.Sleep(2 * time.Second)
+	if s := untrusting.status(); s.Cloud == "connected" || s.PointsSynced != 0 {
+		t.Fatalf("an agent without the CA synced over TLS: %+v", s)
 	}
 }

@@ -45,6 +45,8 @@ type Options struct {
 	URL string
 	// CredsFile is the agent's NATS credentials file ("" for none).
 	CredsFile string
+	// CAFile is a PEM file of CAs for a tls:// URL ("" for the system's).
+	CAFile string
 	// Agent is the agent id. Required.
 	Agent string
 	// Log is the local log. Required.
@@ -178,6 +180,9 @@ func (u *Uplink) Run(ctx context.Context) error {
 	}
 	if u.o.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(u.o.CredsFile))
+	}
+	if u.o.CAFile != "" {
+		opts = append(opts, nats.RootCAs(u.o.CAFile))
 	}
 	nc, err := nats.Connect(u.o.URL, opts...)
 	if err != nil {
