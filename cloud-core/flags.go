@@ -14,17 +14,18 @@ import (
 
 // config is what the command line says.
 type config struct {
-	dataDir    string
-	natsListen string
-	mqttListen string
-	httpListen string
-	tier2Dir   string
-	tierAfter  time.Duration
-	insecure   bool
-	tlsCert    string
-	tlsKey     string
-	syncAlways bool
-	logLevel   slog.Level
+	dataDir     string
+	natsListen  string
+	mqttListen  string
+	httpListen  string
+	tier2Dir    string
+	tierAfter   time.Duration
+	insecure    bool
+	profilesDir string
+	tlsCert     string
+	tlsKey      string
+	syncAlways  bool
+	logLevel    slog.Level
 }
 
 // errHelp is returned by parseFlags for -h: usage goes to stdout, exit 0.
@@ -35,10 +36,11 @@ func newFlagSet(c *config, tier2, fsync, level *string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.dataDir, "data-dir", "./data/cloud", "directory for JetStream, metadata and (by default) tier 2")
 	fs.StringVar(&c.natsListen, "nats-listen", ":4222", "NATS listener for agents (host:port; empty: in-process only)")
-	fs.StringVar(&c.mqttListen, "mqtt-listen", ":1884", "direct device MQTT listener (host:port; empty disables)")
+	fs.StringVar(&c.mqttListen, "mqtt-listen", ":1884", "direct device MQTT listener (host:port; empty disables); devices log in with a read token as password unless --insecure")
 	fs.StringVar(&c.httpListen, "http-listen", ":8080", "HTTP API listener (host:port)")
 	fs.StringVar(tier2, "tier2", "", "tier-2 location: file://DIR (default: file://DATA-DIR/tier2)")
 	fs.DurationVar(&c.tierAfter, "tier-after", time.Hour, "age at which tier-1 data moves to tier 2 (0: only on demand)")
+	fs.StringVar(&c.profilesDir, "profiles", "", "folder of extra firmware profiles for direct MQTT (*.yaml)")
 	fs.StringVar(&c.tlsCert, "nats-tls-cert", "", "PEM certificate for the NATS listener (with --nats-tls-key: agents must use tls://)")
 	fs.StringVar(&c.tlsKey, "nats-tls-key", "", "PEM private key for --nats-tls-cert")
 	fs.BoolVar(&c.insecure, "insecure", false, "accept any agent and any reader (experiments on one machine)")

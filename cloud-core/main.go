@@ -29,11 +29,29 @@ import (
 	"github.com/tributary-iot/tributary/cloud-core/auth"
 	"github.com/tributary-iot/tributary/cloud-core/httpapi"
 	"github.com/tributary-iot/tributary/cloud-core/meta"
+	"github.com/tributary-iot/tributary/cloud-core/mqttdirect"
 	"github.com/tributary-iot/tributary/cloud-core/natsembed"
 	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/cloud-core/tier2"
+	profiles "github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/sync/ingest"
 )
+
+// loadProfiles returns the built-in firmware profiles plus those in dir.
+func loadProfiles(dir string) (*profiles.Set, error) {
+	all, err := profiles.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("built-in profiles: %w", err)
+	}
+	if dir != "" {
+		extra, err := profiles.LoadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("--profiles: %w", err)
+		}
+		all = append(all, extra...)
+	}
+	return profiles.NewSet(all...)
+}
 
 // committedMarks keeps ingest's committed marks in the metadata store.
 type committedMarks struct{ db *meta.DB }
@@ -90,9 +108,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	} else {
 		log.Info("security on: agents need credentials (cloud-core agents add NAME), readers a token (cloud-core tokens add NAME --streams LIST)")
 	}
-	if cfg.mqttListen != "" {
-		log.Info("direct device MQTT is not built yet: the MQTT listener is disabled", "mqtt_listen", cfg.mqttListen)
-	}
+
 	db, err := meta.Open(filepath.Join(cfg.dataDir, "meta.db"), meta.Options{})
 	if err != nil {
 		return err
@@ -148,6 +164,26 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 
+	var direct *mqttdirect.Server
+	if cfg.mqttListen != "" {
+		set, err := loadProfiles(cfg.profilesDir)
+		if err != nil {
+			return err
+		}
+		o := mqttdirect.Options{Addr: cfg.mqttListen, Store: st, Profiles: set, Logger: log.With("component", "mqtt-direct"), Registerer: reg}
+		if !cfg.insecure {
+			// Devices log in with a token from `cloud-core tokens add` as the password.
+			o.Authenticate = func(_, password []byte) bool {
+				_, err := keys.VerifyToken(string(password))
+				return err == nil
+			}
+		}
+		if direct, err = mqttdirect.New(o); err != nil {
+			return err
+		}
+		log.Info("direct device MQTT listening", "addr", direct.Addr(), "auth", !cfg.insecure)
+	}
+
 	ln, err := net.Listen("tcp", cfg.httpListen)
 	if err != nil {
 		return fmt.Errorf("cannot listen for HTTP: %w", err)
@@ -165,7 +201,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs <- fmt.Errorf("http: %w", err)
@@ -176,6 +212,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			errs <- err
 		}
 	})
+	if direct != nil {
+		wg.Go(func() {
+			if err := direct.Run(runCtx); err != nil {
+				errs <- fmt.Errorf("direct MQTT: %w", err)
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := ing.Run(runCtx); err != nil {
 			errs <- fmt.Errorf("ingest: %w", err)

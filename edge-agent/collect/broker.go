@@ -22,6 +22,9 @@ type BrokerOptions struct {
 	Handler *Handler
 	// MaxPacketSize caps an MQTT packet's size (0: no cap).
 	MaxPacketSize uint32
+	// Authenticate, if set, decides whether a client may connect, from the
+	// username and password of its CONNECT packet; nil admits everyone.
+	Authenticate func(username, password []byte) bool
 	// Logger for the broker's own messages; nil discards.
 	Logger *slog.Logger
 }
@@ -47,7 +50,11 @@ func NewBroker(o BrokerOptions) (*Broker, error) {
 	caps.MaximumPacketSize = o.MaxPacketSize
 	caps.MaximumSessionExpiryInterval = 24 * 60 * 60
 	srv := mqtt.New(&mqtt.Options{Capabilities: caps, Logger: logger.With("component", "mqtt-broker")})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+	var authHook mqtt.Hook = new(auth.AllowHook)
+	if o.Authenticate != nil {
+		authHook = &connectAuth{check: o.Authenticate}
+	}
+	if err := srv.AddHook(authHook, nil); err != nil {
 		return nil, fmt.Errorf("add auth hook: %w", err)
 	}
 	if err := srv.AddHook(&publishHook{h: o.Handler}, nil); err != nil {
@@ -74,6 +81,28 @@ func (b *Broker) Run(ctx context.Context) error {
 
 // Close stops a broker whose Run was never called.
 func (b *Broker) Close() error { return b.srv.Close() }
+
+// connectAuth admits the clients its check accepts, to every topic.
+type connectAuth struct {
+	mqtt.HookBase
+	check func(username, password []byte) bool
+}
+
+// ID names the hook.
+func (*connectAuth) ID() string { return "tributary-auth" }
+
+// Provides declares the events the hook handles.
+func (*connectAuth) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+}
+
+// OnConnectAuthenticate checks the CONNECT packet's credentials.
+func (a *connectAuth) OnConnectAuthenticate(_ *mqtt.Client, pk packets.Packet) bool {
+	return a.check(pk.Connect.Username, pk.Connect.Password)
+}
+
+// OnACLCheck lets an authenticated client use every topic.
+func (*connectAuth) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
 
 // publishHook is the mochi-mqtt hook that hands publishes to the Handler.
 type publishHook struct {

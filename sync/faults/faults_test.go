@@ -1,9 +1,13 @@
 package faults_test
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/tributary-iot/tributary/internal/testbin"
 )
@@ -151,5 +155,51 @@ func TestTLSLink(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	if s := untrusting.status(); s.Cloud == "connected" || s.PointsSynced != 0 {
 		t.Fatalf("an agent without the CA synced over TLS: %+v", s)
+	}
+}
+
+// TestDirectMQTT publishes straight to cloud-core's MQTT listener: every
+// acknowledged point is in the store; a device without a valid token is
+// refused.
+func TestDirectMQTT(t *testing.T) {
+	b := build(t)
+	mqttAddr := testbin.FreeAddr(t)
+	c := newCloud(t, b.cloud, "--mqtt-listen", mqttAddr)
+	c.start()
+	connect := func(password string) (paho.Client, error) {
+		cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + mqttAddr).SetClientID("veh-direct-" + password[:min(4, len(password))]).
+			SetUsername("device").SetPassword(password).SetAutoReconnect(false).SetConnectRetry(false))
+		tok := cl.Connect()
+		if !tok.WaitTimeout(10 * time.Second) {
+			return nil, errors.New("connect timed out")
+		}
+		return cl, tok.Error()
+	}
+	if cl, err := connect("not-a-token"); err == nil {
+		cl.Disconnect(0)
+		t.Fatal("a device with a bad token connected")
+	}
+	cl, err := connect(c.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Disconnect(0)
+	const n = 100
+	for i := 0; i < n; i++ {
+		tok := cl.Publish(fmt.Sprintf("vehicles/veh-%d/telemetry", i%4), 1, false, fmt.Sprintf(`{"speed_kmh": %d.5}`, i))
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish %d: %v", i, tok.Error())
+		}
+	}
+	pts := c.events("vehicle-telemetry")
+	if len(pts) != n {
+		t.Fatalf("%d points in the cloud, want %d", len(pts), n)
+	}
+	seen := map[float64]bool{}
+	for _, p := range pts {
+		seen[p.Fields["speed_kmh"]] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct points, want %d", len(seen), n)
 	}
 }
