@@ -81,6 +81,15 @@ func New(ctx context.Context, opts config.Options, logger *slog.Logger) (a *Agen
 			a.closeAll()
 		}
 	}()
+	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tributary_edge_oldest_unsynced_age_seconds",
+		Help: "Age of the oldest point not yet acknowledged by the cloud (0 when none): the uplink's lag in time.",
+	}, func() float64 {
+		if t := a.log.Stats().OldestUnsynced; !t.IsZero() {
+			return time.Since(t).Seconds()
+		}
+		return 0
+	}))
 	if rec := a.log.Stats().Recovered; rec != nil {
 		a.logger.Error("local log was damaged: moved aside, started a fresh log", "moved_to", rec.MovedTo, "reason", rec.Reason)
 	}
