@@ -31,6 +31,7 @@ import (
 	"github.com/tributary-iot/tributary/cloud-core/meta"
 	"github.com/tributary-iot/tributary/cloud-core/mqttdirect"
 	"github.com/tributary-iot/tributary/cloud-core/natsembed"
+	"github.com/tributary-iot/tributary/cloud-core/scaler"
 	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/cloud-core/tier2"
 	profiles "github.com/tributary-iot/tributary/firmware-profiles"
@@ -150,6 +151,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	sc, err := scaler.New(scaler.Options{Store: st, History: db, Logger: log.With("component", "scaler"), Registerer: reg})
+	if err != nil {
+		return err
+	}
 
 	ingestConn, err := ns.Connect("cloud-core-ingest")
 	if err != nil {
@@ -212,6 +217,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			errs <- err
 		}
 	})
+	wg.Go(func() { _ = sc.Run(runCtx) }) // splits and merges by load; returns nil when runCtx ends
 	if direct != nil {
 		wg.Go(func() {
 			if err := direct.Run(runCtx); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,18 +29,29 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// SplitLease is how long the tier-1 ranges of a split listing stay
+	// exactly readable (0: store.DefaultSplitLease).
+	SplitLease time.Duration
+	// Heartbeat is how often an idle tail writes a cut line (0:
+	// DefaultHeartbeat).
+	Heartbeat time.Duration
 }
 
 // api holds the handlers' dependencies.
 type api struct {
-	st      *store.Store
-	log     *slog.Logger
-	maxBody int64
+	st         *store.Store
+	log        *slog.Logger
+	maxBody    int64
+	splitLease time.Duration
+	heartbeat  time.Duration
 }
 
 // New returns the HTTP handler of the API.
 func New(opts Options) http.Handler {
-	a := &api{st: opts.Store, log: opts.Logger, maxBody: opts.MaxBodyBytes}
+	a := &api{st: opts.Store, log: opts.Logger, maxBody: opts.MaxBodyBytes, splitLease: opts.SplitLease, heartbeat: opts.Heartbeat}
+	if a.heartbeat <= 0 {
+		a.heartbeat = DefaultHeartbeat
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -60,7 +72,17 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("PUT /v1/streams/{stream}", a.withStream(a.putStream))
 	mux.HandleFunc("GET /v1/streams/{stream}/count", a.withStream(a.count))
 	mux.HandleFunc("GET /v1/streams/{stream}/events", a.withStream(a.events))
+	mux.HandleFunc("GET /v1/streams/{stream}/splits", a.withStream(a.splits))
+	mux.HandleFunc("GET /v1/splits/{token}", a.readSplit)
+	mux.HandleFunc("GET /v1/streams/{stream}/tail", a.withStream(a.tail))
+	mux.HandleFunc("GET /v1/streams/{stream}/groups", a.withStream(a.listGroups))
+	mux.HandleFunc("GET /v1/streams/{stream}/groups/{group}", a.withGroup(a.getGroup))
+	mux.HandleFunc("PUT /v1/streams/{stream}/groups/{group}", a.withGroup(a.putGroup))
+	mux.HandleFunc("DELETE /v1/streams/{stream}/groups/{group}", a.withGroup(a.deleteGroup))
+	mux.HandleFunc("GET /v1/streams/{stream}/groups/{group}/tail", a.withGroup(a.groupTail))
+	mux.HandleFunc("POST /v1/streams/{stream}/groups/{group}/checkpoint", a.withGroup(a.checkpoint))
 	mux.HandleFunc("POST /v1/streams/{stream}/tier", a.withStream(a.tier))
+	mux.HandleFunc("POST /v1/streams/{stream}/scale", a.withStream(a.scale))
 	mux.HandleFunc("POST /v1/streams/{stream}/points", a.withStream(a.writePoints))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
@@ -134,12 +156,13 @@ func (a *api) tier(w http.ResponseWriter, r *http.Request, stream string) {
 func (a *api) fail(w http.ResponseWriter, err error) {
 	status := http.StatusInternalServerError
 	switch {
-	case errors.Is(err, store.ErrUnknownStream):
+	case errors.Is(err, store.ErrUnknownStream), errors.Is(err, store.ErrUnknownGroup):
 		status = http.StatusNotFound
 	case errors.Is(err, store.ErrBadBatch), errors.Is(err, store.ErrBadCut), errors.Is(err, segment.ErrBadPolicy),
-		errors.Is(err, models.ErrBadID), errors.Is(err, ErrBadPoint):
+		errors.Is(err, models.ErrBadID), errors.Is(err, ErrBadPoint), errors.Is(err, store.ErrBadSplit):
 		status = http.StatusBadRequest
-	case errors.Is(err, store.ErrCutTiered):
+	case errors.Is(err, store.ErrCutTiered), errors.Is(err, store.ErrSplitExpired), errors.Is(err, store.ErrBehindRetention),
+		errors.Is(err, store.ErrRebalance):
 		status = http.StatusConflict
 	case errors.Is(err, context.Canceled):
 		return // the client left

@@ -28,6 +28,15 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // newServer runs the API on a store with its real parts.
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	hs, _ := newTestServer(t, nil, nil)
+	return hs
+}
+
+// newTestServer runs the API on a store with its real parts (an embedded
+// nats-server, a bbolt file, a tier-2 directory), with options changed
+// by the optional functions.
+func newTestServer(t testing.TB, apiOpts func(*httpapi.Options), storeOpts func(*store.Options)) (*httptest.Server, *store.Store) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	srv, err := natsembed.Start(ctx, natsembed.Options{StoreDir: filepath.Join(dir, "js")})
@@ -49,22 +58,30 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	t2, err := tier2.Open(ctx, tier2.Options{Root: filepath.Join(dir, "t2")})
+	t2, err := tier2.Open(ctx, tier2.Options{Root: filepath.Join(dir, "t2"), Compression: tier2.CompressionFastest})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	st, err := store.Open(ctx, store.Options{JetStream: js, Meta: db, Tier2: t2, Registerer: reg})
+	so := store.Options{JetStream: js, Meta: db, Tier2: t2, Registerer: reg}
+	if storeOpts != nil {
+		storeOpts(&so)
+	}
+	st, err := store.Open(ctx, so)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	hs := httptest.NewServer(httpapi.New(httpapi.Options{Store: st, Gatherer: reg}))
+	ao := httpapi.Options{Store: st, Gatherer: reg}
+	if apiOpts != nil {
+		apiOpts(&ao)
+	}
+	hs := httptest.NewServer(httpapi.New(ao))
 	t.Cleanup(hs.Close)
-	return hs
+	return hs, st
 }
 
-func do(t *testing.T, hs *httptest.Server, method, path, body string) (int, string) {
+func do(t testing.TB, hs *httptest.Server, method, path, body string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -124,7 +141,8 @@ func TestAPI(t *testing.T) {
 		{"count end before start", "GET", "/v1/streams/vt/count?start=5&end=4", "", 400, `end before start`},
 		{"count unknown stream", "GET", "/v1/streams/nope/count", "", 404, `unknown stream`},
 		{"events limit", "GET", "/v1/streams/vt/events?limit=2&device=veh-2", "", 200, `"device":"veh-2"`},
-		{"events csv", "GET", "/v1/streams/vt/events?format=csv", "", 400, `not served yet`},
+		{"events csv", "GET", "/v1/streams/vt/events?format=csv", "", 200, "time,device,agent,seq,received,"},
+		{"events bad format", "GET", "/v1/streams/vt/events?format=xml", "", 400, `want one of`},
 		{"events bad limit", "GET", "/v1/streams/vt/events?limit=-1", "", 400, `limit`},
 		{"events unknown stream", "GET", "/v1/streams/nope/events", "", 404, `unknown stream`},
 		{"tier", "POST", "/v1/streams/vt/tier", "", 200, `"points": 31`},

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tributary-iot/tributary/cloud-core/auth"
+	"github.com/tributary-iot/tributary/cloud-core/store"
 )
 
 // TokenVerifier checks bearer tokens (cloud-core/auth.Keys).
@@ -47,8 +48,12 @@ func RequireTokens(next http.Handler, v TokenVerifier) http.Handler {
 	})
 }
 
-// streamOf returns the stream named by a /v1/streams/{stream}... path.
+// streamOf returns the stream named by a /v1/streams/{stream}... path, or
+// by the token of a /v1/splits/{token} path.
 func streamOf(path string) string {
+	if tok, ok := strings.CutPrefix(path, "/v1/splits/"); ok {
+		return store.SplitTokenStream(tok)
+	}
 	rest, ok := strings.CutPrefix(path, "/v1/streams/")
 	if !ok {
 		return ""

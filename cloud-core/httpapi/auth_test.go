@@ -8,6 +8,7 @@ import (
 
 	"github.com/tributary-iot/tributary/cloud-core/auth"
 	"github.com/tributary-iot/tributary/cloud-core/httpapi"
+	"github.com/tributary-iot/tributary/cloud-core/store"
 )
 
 func TestRequireTokens(t *testing.T) {
@@ -35,6 +36,11 @@ func TestRequireTokens(t *testing.T) {
 		{"POST", "/v1/streams/vehicle-telemetry/tier", reader, 403},
 		{"POST", "/v1/streams/vehicle-telemetry/tier", admin, 200},
 		{"GET", "/v1/streams/anomalies/count", admin, 200},
+		{"GET", "/v1/splits/" + store.Split{Stream: "vehicle-telemetry", Segment: "0", First: 1, Last: 2, Tier: 2}.Token(), reader, 200},
+		{"GET", "/v1/splits/" + store.Split{Stream: "anomalies", Segment: "0", First: 1, Last: 2, Tier: 2}.Token(), reader, 403},
+		{"GET", "/v1/splits/" + store.Split{Stream: "anomalies", Segment: "0", First: 1, Last: 2, Tier: 2}.Token(), "", 401},
+		{"GET", "/v1/streams/anomalies/tail", reader, 403},
+		{"GET", "/v1/streams/vehicle-telemetry/splits", reader, 200},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
 		if tc.token != "" {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"math"
@@ -11,28 +10,17 @@ import (
 
 	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/models"
-	"github.com/tributary-iot/tributary/protocols/jsonpoint"
-	"github.com/tributary-iot/tributary/protocols/payload"
 )
 
 // errLimit stops a read at its limit.
 var errLimit = errors.New("limit reached")
 
-// flushEvery is how many points an events response writes between flushes.
-const flushEvery = 1024
-
 // query reads start, end and device from the URL.
 func query(v url.Values) (store.Query, error) {
 	var q store.Query
 	var err error
-	if q.Start, err = parseTime(v.Get("start")); err != nil {
-		return q, fmt.Errorf("start %q: want RFC 3339 or Unix ns", v.Get("start"))
-	}
-	if q.End, err = parseTime(v.Get("end")); err != nil {
-		return q, fmt.Errorf("end %q: want RFC 3339 or Unix ns", v.Get("end"))
-	}
-	if q.Start != 0 && q.End != 0 && q.End < q.Start {
-		return q, fmt.Errorf("end before start")
+	if q.Start, q.End, err = timeRange(v); err != nil {
+		return q, err
 	}
 	if d := v.Get("device"); d != "" {
 		if err := models.ValidateDevice(d); err != nil {
@@ -41,6 +29,20 @@ func query(v url.Values) (store.Query, error) {
 		q.Device = d
 	}
 	return q, nil
+}
+
+// timeRange reads start and end (RFC 3339 or Unix ns) from the URL.
+func timeRange(v url.Values) (start, end int64, err error) {
+	if start, err = parseTime(v.Get("start")); err != nil {
+		return 0, 0, fmt.Errorf("start %q: want RFC 3339 or Unix ns", v.Get("start"))
+	}
+	if end, err = parseTime(v.Get("end")); err != nil {
+		return 0, 0, fmt.Errorf("end %q: want RFC 3339 or Unix ns", v.Get("end"))
+	}
+	if start != 0 && end != 0 && end < start {
+		return 0, 0, errors.New("end before start")
+	}
+	return start, end, nil
 }
 
 func (a *api) count(w http.ResponseWriter, r *http.Request, stream string) {
@@ -57,6 +59,29 @@ func (a *api) count(w http.ResponseWriter, r *http.Request, stream string) {
 	writeJSON(w, http.StatusOK, map[string]int64{"events": n})
 }
 
+// readParams are the parameters of a streamed read.
+type readParams struct {
+	format format
+	limit  int64
+	export exportOptions
+}
+
+// parseReadParams reads format, limit and fields from the URL.
+func parseReadParams(v url.Values) (readParams, error) {
+	p := readParams{limit: math.MaxInt64}
+	var err error
+	if p.format, err = parseFormat(v.Get("format")); err != nil {
+		return p, err
+	}
+	if s := v.Get("limit"); s != "" {
+		if p.limit, err = strconv.ParseInt(s, 10, 64); err != nil || p.limit < 0 {
+			return p, fmt.Errorf("limit %q: want a count", s)
+		}
+	}
+	p.export.fields = parseFields(v.Get("fields"))
+	return p, nil
+}
+
 func (a *api) events(w http.ResponseWriter, r *http.Request, stream string) {
 	v := r.URL.Query()
 	q, err := query(v)
@@ -64,86 +89,59 @@ func (a *api) events(w http.ResponseWriter, r *http.Request, stream string) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	limit := int64(math.MaxInt64)
-	if s := v.Get("limit"); s != "" {
-		if limit, err = strconv.ParseInt(s, 10, 64); err != nil || limit < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q: want a count", s))
-			return
-		}
-	}
-	switch v.Get("format") {
-	case "", "ndjson":
-	case "csv", "parquet":
-		writeError(w, http.StatusBadRequest, "format "+v.Get("format")+" is not served yet (use ndjson)")
-		return
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("format %q: want ndjson", v.Get("format")))
+	p, err := parseReadParams(v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	// Check the stream before answering 200.
-	if _, err := a.st.Stream(r.Context(), stream); err != nil {
-		a.fail(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(http.StatusOK)
-	bw := bufio.NewWriterSize(w, 64<<10)
-	flusher, _ := w.(http.Flusher)
-	var (
-		n    int64
-		line []byte
-	)
-	if limit == 0 {
-		return
-	}
-	err = a.st.Read(r.Context(), stream, q, func(p *models.Point) error {
-		line = appendPoint(line[:0], p)
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
-		n++
-		if n%flushEvery == 0 && flusher != nil {
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			flusher.Flush()
-		}
-		if n >= limit {
-			return errLimit
-		}
-		return nil
+	a.stream(w, r, p, "events", func(fn func(*models.Point) error) error {
+		return a.st.Read(r.Context(), stream, q, fn)
 	})
-	if err != nil && !errors.Is(err, errLimit) {
-		// The status is sent: end the body with the error as a last line.
-		a.log.Warn("events read failed", "stream", stream, "err", err)
-		line = append(line[:0], `{"error":`...)
-		line = strconv.AppendQuote(line, err.Error())
-		line = append(line, "}\n"...)
-		_, _ = bw.Write(line)
-	}
-	_ = bw.Flush()
 }
 
-// appendPoint appends p in the read API's JSON shape. Float fields that
-// JSON cannot hold (NaN, ±Inf) are left out.
-func appendPoint(dst []byte, p *models.Point) []byte {
-	out, err := jsonpoint.Append(dst, p)
-	if err == nil {
-		return out
+// stream writes the points that read produces in the format asked for,
+// up to the limit. The status (200) and headers go out with the first
+// point, or at the end: a read that fails before it found a point gets
+// the error's status. A failure after that ends the body as the format
+// allows (pointWriter.fail).
+func (a *api) stream(w http.ResponseWriter, r *http.Request, p readParams, what string, read func(fn func(*models.Point) error) error) {
+	var (
+		pw  pointWriter
+		n   int64
+		err error
+	)
+	if p.limit > 0 {
+		err = read(func(pt *models.Point) error {
+			if pw == nil {
+				pw = newPointWriter(p.format, w, p.export)
+			}
+			if err := pw.write(pt); err != nil {
+				return err
+			}
+			if n++; n >= p.limit {
+				return errLimit
+			}
+			return nil
+		})
 	}
-	if !errors.Is(err, payload.ErrUnencodable) {
-		return dst
+	if errors.Is(err, errLimit) {
+		err = nil
 	}
-	c := *p
-	c.Fields = nil
-	for _, f := range p.Fields {
-		x := f.Value.FloatV()
-		if f.Value.Kind() == models.KindFloat && (math.IsNaN(x) || math.IsInf(x, 0)) || !f.Value.IsValid() {
-			continue
+	if pw == nil {
+		if err != nil {
+			a.fail(w, err)
+			return
 		}
-		c.Fields = append(c.Fields, f)
+		pw = newPointWriter(p.format, w, p.export)
 	}
-	out, _ = jsonpoint.Append(dst, &c)
-	return out
+	if err == nil {
+		err = pw.close()
+	}
+	if err != nil {
+		if r.Context().Err() != nil {
+			return // the client left
+		}
+		a.log.Warn(what+" read failed", "err", err)
+		pw.fail(err)
+	}
 }

@@ -59,6 +59,9 @@ type Epoch struct {
 	Segments []string `json:"segments"`
 	// Created is when the epoch began.
 	Created time.Time `json:"created"`
+	// Change is the split or merge that began the epoch (nil for the
+	// first).
+	Change *Change `json:"change,omitempty"`
 }
 
 // Layout is a stream's successor graph: every segment it ever had and
@@ -104,6 +107,7 @@ func (l *Layout) Clone() Layout {
 	}
 	for i, e := range l.Epochs {
 		e.Segments = slices.Clone(e.Segments)
+		e.Change = e.Change.clone()
 		c.Epochs[i] = e
 	}
 	return c
@@ -178,6 +182,43 @@ func (l *Layout) Owners(h uint64) []string {
 		}
 	}
 	return out
+}
+
+// Ancestors returns the transitive predecessors of segment id: every
+// sealed segment whose range it (partly) took over, directly or through
+// other splits and merges, oldest first.
+func (l *Layout) Ancestors(id string) []string {
+	seen := map[string]bool{}
+	var out []*Segment
+	queue := []string{id}
+	for len(queue) > 0 {
+		s, err := l.Segment(queue[0])
+		queue = queue[1:]
+		if err != nil {
+			continue
+		}
+		for _, p := range s.Predecessors {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if ps, err := l.Segment(p); err == nil {
+				out = append(out, ps)
+				queue = append(queue, p)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Segment) int {
+		if a.CreatedEpoch != b.CreatedEpoch {
+			return cmpU64(a.CreatedEpoch, b.CreatedEpoch)
+		}
+		return cmpU64(a.Range.Lo, b.Range.Lo)
+	})
+	ids := make([]string, len(out))
+	for i, s := range out {
+		ids[i] = s.ID
+	}
+	return ids
 }
 
 // Order returns every segment id in an order where each segment comes

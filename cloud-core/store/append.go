@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +19,14 @@ import (
 // maxAppendAttempts bounds how often one run is retried after its
 // writer's last position moved under it.
 const maxAppendAttempts = 64
+
+// maxRouteAttempts bounds how often a batch is routed again because
+// segments it was routed to were sealed under it.
+const maxRouteAttempts = 16
+
+// errSegmentSealed is returned by appendRun when the run's segment was
+// sealed by a split or merge: the run must be routed again.
+var errSegmentSealed = errors.New("segment sealed")
 
 // run is the part of a batch that goes to one segment.
 type run struct {
@@ -38,7 +48,9 @@ type run struct {
 // sends a batch only after the previous one was acknowledged, and retries
 // a failed one before sending the next. Points may go to several segments
 // and streams; on error some of them may be stored, and the retry stores
-// the rest.
+// the rest. A split or merge during the append is invisible to the
+// caller: points routed to a segment sealed under them are routed again
+// by the new epoch.
 func (s *Store) Append(ctx context.Context, b *models.Batch) error {
 	start := time.Now()
 	err := s.appendBatch(ctx, b)
@@ -58,22 +70,56 @@ func (s *Store) appendBatch(ctx context.Context, b *models.Batch) error {
 	if len(b.Points) == 0 {
 		return nil
 	}
-	runs, err := s.route(ctx, b)
-	if err != nil {
-		return err
+	pts := b.Points
+	for attempt := 1; ; attempt++ {
+		runs, err := s.route(ctx, pts)
+		if err != nil {
+			return err
+		}
+		sealed, err := s.appendRuns(ctx, runs, b.Writer)
+		if err != nil || len(sealed) == 0 {
+			return err
+		}
+		if attempt == maxRouteAttempts {
+			return fmt.Errorf("append of %s: segments sealed under it %d times in a row: %w", b.Writer, attempt, errSegmentSealed)
+		}
+		// A split or merge sealed these runs' segments: wait until it is
+		// done, then route their points again by the new epoch. Each run
+		// holds every point of its devices, so no device's points get
+		// ahead of each other.
+		pts = pts[:0:0]
+		for _, r := range sealed {
+			s.rescaler(r.st.meta.Name).settle()
+			pts = append(pts, r.points...)
+		}
+		slices.SortFunc(pts, func(a, b models.Point) int { return cmp.Compare(a.Seq, b.Seq) })
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
+}
+
+// appendRuns stores runs in parallel. It returns the runs whose segment
+// was sealed, which stored nothing.
+func (s *Store) appendRuns(ctx context.Context, runs []run, writer string) ([]run, error) {
+	errs := make([]error, len(runs))
 	if len(runs) == 1 {
-		return s.appendRun(ctx, runs[0], b.Writer)
+		errs[0] = s.appendRun(ctx, runs[0], writer)
+	} else {
+		var wg sync.WaitGroup
+		for i := range runs {
+			wg.Go(func() { errs[i] = s.appendRun(ctx, runs[i], writer) })
+		}
+		wg.Wait()
 	}
-	var (
-		wg   sync.WaitGroup
-		errs = make([]error, len(runs))
-	)
-	for i := range runs {
-		wg.Go(func() { errs[i] = s.appendRun(ctx, runs[i], b.Writer) })
+	var sealed []run
+	for i, err := range errs {
+		if errors.Is(err, errSegmentSealed) {
+			sealed = append(sealed, runs[i])
+			errs[i] = nil
+		}
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return sealed, errors.Join(errs...)
 }
 
 // validateBatch checks the writer contract that Append can check.
@@ -132,18 +178,19 @@ func writerAgent(w string) (string, error) {
 	return agent, nil
 }
 
-// route splits b by (stream, segment) in the current epochs, keeping the
-// points' order within each run. A batch for one segment is not copied.
-func (s *Store) route(ctx context.Context, b *models.Batch) ([]run, error) {
+// route splits points by (stream, segment) in the current epochs, keeping
+// the points' order within each run. Points for one segment are not
+// copied.
+func (s *Store) route(ctx context.Context, points []models.Point) ([]run, error) {
 	type target struct {
 		st  *streamState
 		seg string
 	}
-	targets := make([]target, len(b.Points))
+	targets := make([]target, len(points))
 	var cur *streamState
 	single := true
-	for i := range b.Points {
-		p := &b.Points[i]
+	for i := range points {
+		p := &points[i]
 		if cur == nil || cur.meta.Name != p.Stream {
 			var err error
 			if cur, err = s.stream(ctx, p.Stream, true); err != nil {
@@ -156,7 +203,7 @@ func (s *Store) route(ctx context.Context, b *models.Batch) ([]run, error) {
 		}
 	}
 	if single {
-		return []run{{st: targets[0].st, seg: targets[0].seg, points: b.Points}}, nil
+		return []run{{st: targets[0].st, seg: targets[0].seg, points: points}}, nil
 	}
 	var runs []run
 	index := map[target]int{}
@@ -167,14 +214,22 @@ func (s *Store) route(ctx context.Context, b *models.Batch) ([]run, error) {
 			index[t] = j
 			runs = append(runs, run{st: t.st, seg: t.seg})
 		}
-		runs[j].points = append(runs[j].points, b.Points[i])
+		runs[j].points = append(runs[j].points, points[i])
 	}
 	return runs, nil
 }
 
-// appendRun stores one segment's run of a writer's points.
+// appendRun stores one segment's run of a writer's points. It holds the
+// segment's gate open for the whole append, so a seal waits for it; it
+// returns errSegmentSealed, storing nothing, if the segment was sealed.
 func (s *Store) appendRun(ctx context.Context, r run, writer string) error {
 	stream := r.st.meta.Name
+	g := s.gate(stream, r.seg)
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return errSegmentSealed
+	}
 	key := markKey{stream: stream, seg: r.seg, writer: writer}
 	pts, err := s.dropPredecessorDuplicates(ctx, r, writer)
 	if err != nil {
@@ -185,7 +240,7 @@ func (s *Store) appendRun(ctx context.Context, r run, writer string) error {
 		return nil
 	}
 	for range maxAppendAttempts {
-		err := s.appendOnce(ctx, key, pts)
+		err := s.appendOnce(ctx, key, g, pts)
 		switch {
 		case err == nil:
 			s.metrics.duplicatePoints.Add(float64(len(r.points) - len(pts)))
@@ -207,8 +262,8 @@ func (s *Store) appendRun(ctx context.Context, r run, writer string) error {
 }
 
 // appendOnce filters pts by the writer's mark in the segment and stores
-// the rest after the writer's last message.
-func (s *Store) appendOnce(ctx context.Context, key markKey, pts []models.Point) error {
+// the rest after the writer's last message, counting them on g.
+func (s *Store) appendOnce(ctx context.Context, key markKey, g *gate, pts []models.Point) error {
 	last, cached := s.marks.get(key)
 	if !cached {
 		// Without a tier-1 message the mark comes from the chunk index,
@@ -239,58 +294,92 @@ func (s *Store) appendOnce(ctx context.Context, key markKey, pts []models.Point)
 		s.marks.forget(key)
 		return err
 	}
-	s.marks.put(key, next)
+	s.marks.put(key, next.Last)
+	g.points.Add(uint64(len(pts) - i))
+	g.bytes.Add(uint64(next.Bytes))
 	s.metrics.duplicatePoints.Add(float64(i))
 	s.metrics.appendPoints.Add(float64(len(pts) - i))
 	return nil
 }
 
-// dropPredecessorDuplicates drops points that an earlier owner of their
-// device (a segment sealed by a split or merge) already holds: a retry
-// that crosses an epoch change must not store them again in the
-// successor. Sealed segments take no appends, so their marks are final.
+// dropPredecessorDuplicates drops the points that an earlier owner of
+// their device already holds: a retry that crosses an epoch change must
+// not store them again in the successor. The earlier owners of a point's
+// device are the ancestors of the run's segment (its predecessors,
+// theirs, and so on) whose range holds the device's hash. They are
+// sealed, and a seal waits for the appends in flight and refuses later
+// ones, so the writer's marks in them are final (and cached).
+//
+// Under the writer contract the points a writer stored in one segment
+// are a prefix of those it routed there, so a point at or below the
+// writer's mark in an earlier owner of its device was stored there.
 func (s *Store) dropPredecessorDuplicates(ctx context.Context, r run, writer string) ([]models.Point, error) {
-	l := &r.st.meta.Layout
-	sg, err := l.Segment(r.seg)
-	if err != nil {
-		return nil, err
+	ancestors, err := s.ancestors(r.st.meta.Name, &r.st.meta.Layout, r.seg)
+	if err != nil || len(ancestors) == 0 {
+		return r.points, err
 	}
-	if len(sg.Predecessors) == 0 {
-		return r.points, nil
+	type owner struct {
+		ancestor
+		mark  uint64
+		known bool
 	}
-	marks := map[string]uint64{}
-	out := make([]models.Point, 0, len(r.points))
-	for _, p := range r.points {
-		owners := l.Owners(segment.Hash(p.Device))
-		keep := true
-		for _, o := range owners[:len(owners)-1] {
-			m, ok := marks[o]
-			if !ok {
-				if m, err = s.sealedMark(ctx, r.st.meta.Name, o, writer); err != nil {
+	owners := make([]owner, len(ancestors))
+	for i, a := range ancestors {
+		owners[i].ancestor = a
+	}
+	var out []models.Point // nil until the first duplicate
+	for i := range r.points {
+		p := &r.points[i]
+		h := segment.Hash(p.Device)
+		dup := false
+		for j := range owners {
+			o := &owners[j]
+			if !o.rng.Contains(h) {
+				continue
+			}
+			if !o.known {
+				m, err := s.sealedMark(ctx, r.st.meta.Name, o.id, writer)
+				if err != nil {
 					return nil, err
 				}
-				marks[o] = m
+				o.mark, o.known = m, true
 			}
-			if p.Seq <= m {
-				keep = false
+			if p.Seq <= o.mark {
+				dup = true
 				break
 			}
 		}
-		if keep {
-			out = append(out, p)
+		switch {
+		case dup && out == nil:
+			out = append(make([]models.Point, 0, len(r.points)), r.points[:i]...)
+		case !dup && out != nil:
+			out = append(out, *p)
 		}
+	}
+	if out == nil {
+		return r.points, nil
 	}
 	return out, nil
 }
 
-// sealedMark returns writer's final mark in a sealed segment.
+// sealedMark returns writer's final mark in a sealed segment: from the
+// last message of the writer that tier 1 holds, else (tiering trimmed it,
+// after recording the mark) from the chunk index.
 func (s *Store) sealedMark(ctx context.Context, stream, seg, writer string) (uint64, error) {
+	key := markKey{stream: stream, seg: seg, writer: writer}
+	if m, ok := s.finalMark(key); ok {
+		return m, nil
+	}
 	last, err := s.t1.Last(ctx, stream, seg, writer)
 	if err != nil && !errors.Is(err, tier1.ErrNoSegment) {
 		return 0, err
 	}
-	if last.Pos > 0 {
-		return last.Mark, nil
+	m := last.Mark
+	if last.Pos == 0 {
+		if m, err = s.meta.Mark(stream, seg, writer); err != nil {
+			return 0, err
+		}
 	}
-	return s.meta.Mark(stream, seg, writer)
+	s.putFinalMark(key, m)
+	return m, nil
 }

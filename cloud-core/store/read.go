@@ -16,7 +16,7 @@ import (
 const snapshotChunks = 256
 
 // tailPoll is how often a tail re-checks an idle segment even without a
-// new-message signal.
+// new-message signal (and notices that its segment was sealed).
 const tailPoll = 2 * time.Second
 
 // Query selects points of a stream.
@@ -64,8 +64,12 @@ type sink interface {
 	// covered is called instead of point for a whole message or chunk of
 	// n points that all match, when the sink only counts (see counting).
 	covered(n int64)
-	// boundary is called after each tier-1 message and each chunk.
-	boundary() error
+	// boundary is called after each tier-1 message and each chunk the
+	// scan passed, read or skipped; last is its last position.
+	boundary(last uint64) error
+	// idle is called when a following scan has caught up with the end
+	// and is about to wait for more.
+	idle() error
 	// counting reports whether covered may replace point calls.
 	counting() bool
 }
@@ -116,31 +120,71 @@ type scan struct {
 	out         sink
 	// end is the last tier-1 position to read, unless follow is set.
 	end uint64
-	// follow waits for new messages at the end instead of stopping.
+	// bounded also stops at end in tier 2: chunks that start after end
+	// are not read, and one that holds end and more is an error (a split
+	// read must hold exactly its positions).
+	bounded bool
+	// follow waits for new messages at the end instead of stopping; a
+	// following scan of a sealed segment stops once it has read it all
+	// (see finished).
 	follow bool
-	// exact refuses a start position inside a chunk (ErrCutTiered).
-	exact bool
-	batch models.Batch
+	// inside is returned (wrapped) when the start position lies inside
+	// a chunk; nil treats that as a broken invariant.
+	inside error
+	// tier1First starts in tier 1 when it still holds the start
+	// position, even if tiering has copied it into a chunk: a position
+	// inside a chunk can only be resumed from tier 1.
+	tier1First bool
+	// fromTier1 records that the scan started in tier 1 that way: a
+	// trim racing with it shows as a chunk around the position reached.
+	fromTier1 bool
+	// gaps refuses to pass over positions that retention deleted (the
+	// start excepted when explicit is false).
+	gaps bool
+	// explicit says the start position was asked for (a cut), not just
+	// the beginning of the segment.
+	explicit bool
+	// finished is set when a following scan has read a sealed segment
+	// to its end.
+	finished bool
+	batch    models.Batch
 }
 
 // run scans the segment from position from on.
 func (sc *scan) run(ctx context.Context, from uint64) error {
 	from = max(from, 1)
 	pos := from
+	if sc.tier1First {
+		moved, err := sc.tier1(ctx, &pos, true)
+		if err != nil || !moved {
+			return err
+		}
+	}
 	for {
 		snap, err := sc.s.meta.Snapshot(sc.stream, sc.seg, pos, snapshotChunks)
 		if err != nil {
 			return err
 		}
 		for _, c := range snap.Chunks {
+			if sc.bounded && c.FirstPos > sc.end {
+				return nil
+			}
 			if c.FirstPos < pos {
-				if sc.exact && pos == from {
-					return fmt.Errorf("%s/%s position %d is inside chunk [%d,%d]: %w", sc.stream, sc.seg, pos, c.FirstPos, c.LastPos, ErrCutTiered)
+				if (pos == from || sc.fromTier1) && sc.inside != nil {
+					return fmt.Errorf("%s/%s position %d is inside chunk [%d,%d]: %w", sc.stream, sc.seg, pos, c.FirstPos, c.LastPos, sc.inside)
 				}
 				// Chunks are contiguous and the fence keeps trims behind
 				// readers in tier 1: a chunk never starts behind a
 				// position a reader reached.
 				return fmt.Errorf("BUG: %s/%s: chunk [%d,%d] starts before read position %d", sc.stream, sc.seg, c.FirstPos, c.LastPos, pos)
+			}
+			if c.FirstPos > pos {
+				if err := sc.gap(pos, c.FirstPos-1, from); err != nil {
+					return err
+				}
+			}
+			if sc.bounded && c.LastPos > sc.end {
+				return fmt.Errorf("%s/%s positions [%d,%d] end inside chunk [%d,%d]: %w", sc.stream, sc.seg, from, sc.end, c.FirstPos, c.LastPos, ErrSplitExpired)
 			}
 			if err := sc.chunk(ctx, c.Path, c.MinTime, c.MaxTime, c.MinDevice, c.MaxDevice, c.Rows, c.LastPos); err != nil {
 				return err
@@ -150,8 +194,17 @@ func (sc *scan) run(ctx context.Context, from uint64) error {
 		if snap.More {
 			continue
 		}
-		pos = max(pos, snap.Tiered+1)
-		moved, err := sc.tier1(ctx, &pos)
+		if snap.Tiered >= pos {
+			// The chunks after pos were deleted by retention.
+			if err := sc.gap(pos, snap.Tiered, from); err != nil {
+				return err
+			}
+			pos = snap.Tiered + 1
+		}
+		if sc.bounded && pos > sc.end {
+			return nil
+		}
+		moved, err := sc.tier1(ctx, &pos, false)
 		if err != nil || !moved {
 			return err
 		}
@@ -159,15 +212,23 @@ func (sc *scan) run(ctx context.Context, from uint64) error {
 	}
 }
 
+// gap handles positions [lo, hi] that no chunk holds any more.
+func (sc *scan) gap(lo, hi, from uint64) error {
+	if !sc.gaps || lo == from && !sc.explicit {
+		return nil
+	}
+	return fmt.Errorf("%s/%s positions [%d,%d] were deleted by retention: %w", sc.stream, sc.seg, lo, hi, ErrBehindRetention)
+}
+
 // chunk reads one tier-2 chunk.
 func (sc *scan) chunk(ctx context.Context, path string, minT, maxT int64, minDev, maxDev string, rows int64, last uint64) error {
 	q := &sc.q
 	if !q.overlaps(minT, maxT) || q.Device != "" && (q.Device < minDev || q.Device > maxDev) {
-		return nil
+		return sc.out.boundary(last)
 	}
 	if sc.out.counting() && q.covers(minT, maxT) {
 		sc.out.covered(rows)
-		return nil
+		return sc.out.boundary(last)
 	}
 	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device}
 	err := sc.s.t2.Read(ctx, path, f, func(p *models.Point) error {
@@ -179,20 +240,48 @@ func (sc *scan) chunk(ctx context.Context, path string, minT, maxT int64, minDev
 	if errors.Is(err, tier2.ErrNotFound) {
 		// Retention deleted the chunk after the snapshot was taken.
 		sc.s.log.Debug("chunk gone during a read", "path", path)
-		return nil
+		if sc.gaps {
+			return fmt.Errorf("%s/%s chunk %s was deleted by retention: %w", sc.stream, sc.seg, path, ErrBehindRetention)
+		}
+		return sc.out.boundary(last)
 	}
 	if err != nil {
 		return err
 	}
-	return sc.out.boundary()
+	return sc.out.boundary(last)
 }
 
 // tier1 reads tier-1 messages from *pos on. It returns moved when tiering
 // trimmed tier 1 past *pos (the caller goes back to the chunk index).
-func (sc *scan) tier1(ctx context.Context, pos *uint64) (moved bool, err error) {
+// With held, it reads tier 1 from *pos if tier 1 holds the message there,
+// tiered or not, and otherwise returns moved.
+func (sc *scan) tier1(ctx context.Context, pos *uint64, held bool) (moved bool, err error) {
 	seg := sc.s.seg(sc.stream, sc.seg)
 	reader := seg.fence.enter(*pos)
 	defer reader.leave()
+	if held {
+		m, err := sc.s.t1.Next(ctx, sc.stream, sc.seg, *pos)
+		if errors.Is(err, tier1.ErrNoMessage) || err == nil && m.Pos != *pos {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		sc.fromTier1 = true
+	} else {
+		// A trim that decided what to keep before the fence took this
+		// reader may not have purged yet: the reader would read messages
+		// at *pos and then find the rest gone, inside a chunk. Such a
+		// trim follows a commit that moved the tiered position, so look
+		// again.
+		st, err := sc.s.meta.SegmentState(sc.stream, sc.seg)
+		if err != nil {
+			return false, err
+		}
+		if st.Tiered >= *pos {
+			return true, nil
+		}
+	}
 	var wake <-chan struct{}
 	if sc.follow {
 		ch, stop, err := sc.s.t1.Watch(ctx, sc.stream, sc.seg)
@@ -202,6 +291,7 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64) (moved bool, err error) 
 		defer stop()
 		wake = ch
 	}
+	sealed := false
 	for {
 		if !sc.follow && *pos > sc.end {
 			return false, nil
@@ -225,6 +315,20 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64) (moved bool, err error) 
 			if !sc.follow {
 				return false, nil
 			}
+			if sealed {
+				// Sealed before the last look: nothing more can come.
+				sc.finished = true
+				return false, nil
+			}
+			if sc.s.sealed(sc.stream, sc.seg) {
+				// A sealed segment takes no more appends; one more look
+				// finds whatever was stored before the seal.
+				sealed = true
+				continue
+			}
+			if err := sc.out.idle(); err != nil {
+				return false, err
+			}
 			select {
 			case <-ctx.Done():
 				return false, ctx.Err()
@@ -247,15 +351,25 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64) (moved bool, err error) 
 	}
 }
 
+// sealed reports whether the cached layout of stream says seg is sealed.
+func (s *Store) sealed(stream, seg string) bool {
+	ss := s.cachedStream(stream)
+	if ss == nil {
+		return false
+	}
+	sg, err := ss.meta.Layout.Segment(seg)
+	return err == nil && !sg.Active()
+}
+
 // message handles one tier-1 message.
 func (sc *scan) message(m *tier1.Message) error {
 	q := &sc.q
 	if !q.overlaps(m.Summary.MinTime, m.Summary.MaxTime) {
-		return nil
+		return sc.out.boundary(m.Pos)
 	}
 	if sc.out.counting() && q.covers(m.Summary.MinTime, m.Summary.MaxTime) {
 		sc.out.covered(int64(m.Summary.Points))
-		return nil
+		return sc.out.boundary(m.Pos)
 	}
 	if err := m.Decode(sc.s.codec, &sc.batch); err != nil {
 		return err
@@ -269,7 +383,7 @@ func (sc *scan) message(m *tier1.Message) error {
 			return err
 		}
 	}
-	return sc.out.boundary()
+	return sc.out.boundary(m.Pos)
 }
 
 // funcSink passes points to a callback.
@@ -282,14 +396,16 @@ func (f *funcSink) point(_ uint64, p *models.Point) error {
 	f.metric.readPoints.Inc()
 	return f.fn(p)
 }
-func (f *funcSink) covered(int64)   {}
-func (f *funcSink) boundary() error { return nil }
-func (f *funcSink) counting() bool  { return false }
+func (f *funcSink) covered(int64)         {}
+func (f *funcSink) boundary(uint64) error { return nil }
+func (f *funcSink) idle() error           { return nil }
+func (f *funcSink) counting() bool        { return false }
 
 // countSink counts points.
 type countSink struct{ n int64 }
 
 func (c *countSink) point(uint64, *models.Point) error { c.n++; return nil }
 func (c *countSink) covered(n int64)                   { c.n += n }
-func (c *countSink) boundary() error                   { return nil }
+func (c *countSink) boundary(uint64) error             { return nil }
+func (c *countSink) idle() error                       { return nil }
 func (c *countSink) counting() bool                    { return true }

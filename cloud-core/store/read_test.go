@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tributary-iot/tributary/cloud-core/segment"
 	"github.com/tributary-iot/tributary/cloud-core/store"
@@ -136,7 +137,19 @@ func TestReadsWhileTiering(t *testing.T) {
 			appendMore()
 		}
 	})
-	for range 25 {
+	chunks := func() int64 {
+		info, err := e.st.Stream(ctx, "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Tier2Chunks
+	}
+	// At least 25 reads, and on until tiering has made a few chunks.
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; i < 25 || chunks() < 3; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("tiering made no chunks in time")
+		}
 		before := acked.Load()
 		got := e.read("s", store.Query{})
 		seen := map[uint64]int{}

@@ -81,6 +81,13 @@ type Store struct {
 	// segs holds per-segment locks and reader fences by "stream/seg";
 	// guarded by mu.
 	segs map[string]*segState
+
+	// scale holds segment gates and the state of splits and merges
+	// (scale_gate.go).
+	scale scaling
+
+	// groups holds the live members of reader groups (group_members.go).
+	groups groupRegistry
 }
 
 // streamState is a cached stream with a router for its current epoch.
@@ -144,6 +151,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{
 		opts: opts, meta: opts.Meta, t1: t1, t2: opts.Tier2, codec: codec, log: lg, metrics: m,
 		marks: newMarkCache(), streams: map[string]*streamState{}, segs: map[string]*segState{},
+	}
+	if err := s.registerScaling(opts.Registerer); err != nil {
+		codec.Close()
+		return nil, fmt.Errorf("cannot register scaling metrics: %w", err)
 	}
 	if err := s.recover(ctx); err != nil {
 		codec.Close()
@@ -209,8 +220,13 @@ func (s *Store) cacheStream(st segment.Stream) (*streamState, error) {
 	}
 	ss := &streamState{meta: st, router: r}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.streams[st.Name]; old != nil && old.meta.Layout.Current().Number > st.Layout.Current().Number {
+		// A split or merge cached a newer epoch meanwhile: never route
+		// by an older one.
+		return old, nil
+	}
 	s.streams[st.Name] = ss
-	s.mu.Unlock()
 	return ss, nil
 }
 

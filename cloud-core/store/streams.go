@@ -101,6 +101,9 @@ type StreamInfo struct {
 	Tier2Chunks   int64  `json:"tier2_chunks"`
 	Tier2Points   int64  `json:"tier2_points"`
 	Tier2Bytes    int64  `json:"tier2_bytes"`
+	// Scaling shows the scaler's rates and the history of splits and
+	// merges (scale.go).
+	Scaling ScalingInfo `json:"scaling"`
 }
 
 // SegmentInfo describes one segment.
@@ -137,6 +140,9 @@ func (s *Store) Stream(ctx context.Context, name string) (StreamInfo, error) {
 	}
 	st := ss.meta
 	info := StreamInfo{Name: st.Name, Policy: st.Policy, Created: st.Created, Epoch: st.Layout.Current().Number, Epochs: st.Layout.Epochs}
+	if info.Scaling, err = s.scalingInfo(&st); err != nil {
+		return StreamInfo{}, err
+	}
 	for _, seg := range st.Layout.Segments {
 		si := SegmentInfo{Segment: seg}
 		if si.Tier1, err = s.t1.State(ctx, name, seg.ID); err != nil {

@@ -75,6 +75,16 @@ type Last struct {
 	Mark uint64
 }
 
+// Appended is what one Append stored.
+type Appended struct {
+	// Last is the writer's new last message in the segment.
+	Last
+	// Messages is the number of messages stored.
+	Messages int
+	// Bytes is the size of their payloads (compressed, as stored).
+	Bytes int
+}
+
 // State is a segment stream's extent.
 type State struct {
 	// First and Last are the first and last positions held; an empty
@@ -187,31 +197,38 @@ func (l *Log) Last(ctx context.Context, stream, seg, writer string) (Last, error
 // Append stores points, one writer's run for one segment with strictly
 // increasing Seq, as the message(s) that follow writer's message at
 // position after (0: the writer has none in tier 1). It returns the
-// writer's new last message. If after is not the writer's last position
-// any more, nothing is stored and the error wraps ErrConflict.
+// writer's new last message and what was stored. If after is not the
+// writer's last position any more, nothing is stored and the error wraps
+// ErrConflict.
 //
 // A run whose payload passes the size limit is stored as several
 // messages, each after the previous; if Append fails part way, the stored
 // prefix is complete messages and the writer's mark says how far it got.
-func (l *Log) Append(ctx context.Context, stream, seg, writer string, after uint64, points []models.Point) (Last, error) {
+func (l *Log) Append(ctx context.Context, stream, seg, writer string, after uint64, points []models.Point) (Appended, error) {
 	if len(points) == 0 {
-		return Last{}, errors.New("BUG: tier1 append of no points")
+		return Appended{}, errors.New("BUG: tier1 append of no points")
 	}
 	b := models.Batch{Writer: writer, FirstSeq: points[0].Seq, LastSeq: points[len(points)-1].Seq, Points: points}
 	bp := l.getBuf()
 	defer l.bufs.Put(bp)
 	payload, err := l.opts.Codec.Append((*bp)[:0], &b)
 	if err != nil {
-		return Last{}, err
+		return Appended{}, err
 	}
 	*bp = payload
 	if len(payload) > l.opts.MaxMessageBytes && len(points) > 1 {
 		half := len(points) / 2
 		first, err := l.Append(ctx, stream, seg, writer, after, points[:half])
 		if err != nil {
-			return Last{}, err
+			return Appended{}, err
 		}
-		return l.Append(ctx, stream, seg, writer, first.Pos, points[half:])
+		second, err := l.Append(ctx, stream, seg, writer, first.Pos, points[half:])
+		if err != nil {
+			return Appended{}, err
+		}
+		second.Messages += first.Messages
+		second.Bytes += first.Bytes
+		return second, nil
 	}
 	sum := batchmsg.Summarize(&b)
 	msg := nats.NewMsg(Subject(stream, seg, writer))
@@ -223,12 +240,12 @@ func (l *Log) Append(ctx context.Context, stream, seg, writer string, after uint
 	msg.Data = payload
 	ack, err := l.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(after))
 	if isWrongLast(err) {
-		return Last{}, fmt.Errorf("%s in %s after %d: %w", writer, StreamName(stream, seg), after, ErrConflict)
+		return Appended{}, fmt.Errorf("%s in %s after %d: %w", writer, StreamName(stream, seg), after, ErrConflict)
 	}
 	if err != nil {
-		return Last{}, fmt.Errorf("cannot append to %s: %w", StreamName(stream, seg), err)
+		return Appended{}, fmt.Errorf("cannot append to %s: %w", StreamName(stream, seg), err)
 	}
-	return Last{Pos: ack.Sequence, Mark: sum.Mark}, nil
+	return Appended{Last: Last{Pos: ack.Sequence, Mark: sum.Mark}, Messages: 1, Bytes: len(payload)}, nil
 }
 
 func (l *Log) getBuf() *[]byte {

@@ -87,11 +87,14 @@ func TestAppendLastNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l1 != (tier1.Last{Pos: 1, Mark: 10}) || l2 != (tier1.Last{Pos: 3, Mark: 12}) {
+	if l1.Last != (tier1.Last{Pos: 1, Mark: 10}) || l2.Last != (tier1.Last{Pos: 3, Mark: 12}) {
 		t.Fatalf("appends returned %+v, %+v", l1, l2)
 	}
+	if l1.Messages != 1 || l1.Bytes <= 0 {
+		t.Errorf("append of one message reports %d messages, %d bytes", l1.Messages, l1.Bytes)
+	}
 	got, err := e.log.Last(ctx, "s", "0", "gw.normal")
-	if err != nil || got != l2 {
+	if err != nil || got != l2.Last {
 		t.Fatalf("Last = %+v, %v; want %+v", got, err, l2)
 	}
 	m, err := e.log.Next(ctx, "s", "0", 2)
@@ -170,6 +173,9 @@ func TestLargeRunsAreSplit(t *testing.T) {
 	st, _ := e.log.State(ctx, "s", "0")
 	if st.Msgs < 2 || last.Pos != st.Last || last.Mark != 64 {
 		t.Fatalf("split append: last %+v, state %+v", last, st)
+	}
+	if last.Messages != int(st.Msgs) {
+		t.Errorf("split append reports %d messages, tier 1 holds %d", last.Messages, st.Msgs)
 	}
 	var seqs []uint64
 	for pos := uint64(1); ; {
