@@ -3,6 +3,8 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/tributary-iot/tributary/cloud-core/segment"
@@ -20,26 +22,46 @@ type scaleRequest struct {
 	Merge []string `json:"merge,omitempty"`
 }
 
+// errBadScaleRequest is returned (wrapped) by decodeScaleRequest.
+var errBadScaleRequest = errors.New(`bad scale request: want {"split":"SEGMENT"} (with an optional "parts") or {"merge":["SEG_A","SEG_B"]}`)
+
+// decodeScaleRequest reads and checks a scale request body.
+func decodeScaleRequest(r io.Reader) (scaleRequest, error) {
+	var req scaleRequest
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return scaleRequest{}, fmt.Errorf("%w: %w", errBadScaleRequest, err)
+	}
+	if dec.More() {
+		return scaleRequest{}, fmt.Errorf("%w: more than one JSON value", errBadScaleRequest)
+	}
+	split := req.Split != "" && req.Merge == nil
+	merge := req.Split == "" && len(req.Merge) > 0 && req.Parts == 0
+	if !split && !merge {
+		return scaleRequest{}, errBadScaleRequest
+	}
+	return req, nil
+}
+
 // scale splits or merges segments on an operator's request and answers
 // with the stream as GET /v1/streams/{stream} shows it.
 func (a *api) scale(w http.ResponseWriter, r *http.Request, stream string) {
-	var req scaleRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, a.maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "scale request: "+err.Error())
+	req, err := decodeScaleRequest(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.fail(w, err)
+			return
+		}
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	why := segment.Change{Manual: true}
-	var err error
-	switch {
-	case req.Split != "" && req.Merge == nil:
+	if req.Split != "" {
 		_, err = a.st.SplitSegment(r.Context(), stream, req.Split, req.Parts, why)
-	case req.Split == "" && req.Merge != nil && req.Parts == 0:
+	} else {
 		_, err = a.st.MergeSegments(r.Context(), stream, req.Merge, why)
-	default:
-		writeError(w, http.StatusBadRequest, `scale request: want {"split":"SEGMENT"} (with an optional "parts") or {"merge":["SEG_A","SEG_B"]}`)
-		return
 	}
 	if err != nil {
 		a.failScale(w, err)

@@ -295,6 +295,7 @@ func (s *Store) Checkpoint(ctx context.Context, stream, name, member string, cut
 	if err != nil {
 		return GroupInfo{}, groupErr(stream, name, err)
 	}
+	s.groups.checkpointed(stream, name, member)
 	if len(finished) > 0 {
 		s.groups.rebalance(stream, name)
 	}
@@ -362,6 +363,14 @@ func (s *Store) GroupTail(ctx context.Context, stream, name, member string, opts
 	defer cancel(nil)
 	segs, leave := s.groups.join(stream, name, member, &ss.meta.Layout, &g, cancel, grace)
 	defer leave()
+	// A segment taken from another member waits for that member's last
+	// checkpoint; the positions are read after it.
+	if err := s.groups.waitReleased(ctx, stream, name, member, segs); err != nil {
+		return err
+	}
+	if g, err = s.loadGroup(ctx, stream, name); err != nil {
+		return err
+	}
 	if opts.Assigned != nil {
 		if err := opts.Assigned(segs); err != nil {
 			return err

@@ -19,7 +19,24 @@ type groupRegistry struct {
 	groups map[string]map[string]*liveMember
 	// sessions numbers GroupTail calls; guarded by mu.
 	sessions uint64
+	// releasing holds, by group key and segment, the segments taken from
+	// a member that was reading them, until it checkpoints or
+	// releaseTimeout passes; guarded by mu.
+	releasing map[string]map[string]*release
 }
+
+// releaseTimeout is how long a segment taken from a member waits for the
+// member's last checkpoint before another member reads it.
+const releaseTimeout = 3 * time.Second
+
+// release is a segment on its way from one member to another.
+type release struct {
+	member string
+	done   chan struct{}
+	once   sync.Once
+}
+
+func (r *release) close() { r.once.Do(func() { close(r.done) }) }
 
 // liveMember is one member of a reader group.
 type liveMember struct {
@@ -63,7 +80,7 @@ func (r *groupRegistry) join(stream, name, member string, l *segment.Layout, g *
 		c(ErrRebalance)
 		delete(m.sessions, id)
 	}
-	r.assignLocked(ms, frontier(l, g))
+	r.assignLocked(key, ms, frontier(l, g))
 	r.sessions++
 	id := r.sessions
 	m.sessions[id] = cancel
@@ -95,7 +112,7 @@ func (r *groupRegistry) join(stream, name, member string, l *segment.Layout, g *
 				delete(r.groups, key)
 				return
 			}
-			r.assignLocked(ms, pool)
+			r.assignLocked(key, ms, pool)
 		})
 	}
 	return segs, leave
@@ -103,7 +120,7 @@ func (r *groupRegistry) join(stream, name, member string, l *segment.Layout, g *
 
 // assignLocked hands pool out to the members, round robin in name order,
 // and cancels the sessions of members whose share changed.
-func (r *groupRegistry) assignLocked(ms map[string]*liveMember, pool []string) {
+func (r *groupRegistry) assignLocked(key string, ms map[string]*liveMember, pool []string) {
 	names := make([]string, 0, len(ms))
 	for name := range ms {
 		names = append(names, name)
@@ -120,6 +137,13 @@ func (r *groupRegistry) assignLocked(ms map[string]*liveMember, pool []string) {
 		m := ms[name]
 		next := share[name]
 		if !slices.Equal(m.segments, next) {
+			if len(m.sessions) > 0 {
+				for _, seg := range m.segments {
+					if !slices.Contains(next, seg) {
+						r.releaseLocked(key, seg, name)
+					}
+				}
+			}
 			for id, c := range m.sessions {
 				c(ErrRebalance)
 				delete(m.sessions, id)
@@ -127,6 +151,71 @@ func (r *groupRegistry) assignLocked(ms map[string]*liveMember, pool []string) {
 		}
 		m.segments = next
 	}
+}
+
+// releaseLocked records that member gives up seg.
+func (r *groupRegistry) releaseLocked(key, seg, member string) {
+	if r.releasing == nil {
+		r.releasing = map[string]map[string]*release{}
+	}
+	rs := r.releasing[key]
+	if rs == nil {
+		rs = map[string]*release{}
+		r.releasing[key] = rs
+	}
+	if old := rs[seg]; old != nil {
+		old.close()
+	}
+	rel := &release{member: member, done: make(chan struct{})}
+	rs[seg] = rel
+	time.AfterFunc(releaseTimeout, func() { r.released(key, seg, rel) })
+}
+
+// released ends a release.
+func (r *groupRegistry) released(key, seg string, rel *release) {
+	rel.close()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.releasing[key][seg] == rel {
+		delete(r.releasing[key], seg)
+	}
+}
+
+// checkpointed ends the releases of a member that checkpointed.
+func (r *groupRegistry) checkpointed(stream, name, member string) {
+	key := groupKey(stream, name)
+	r.mu.Lock()
+	var done []*release
+	for seg, rel := range r.releasing[key] {
+		if rel.member == member {
+			done = append(done, rel)
+			delete(r.releasing[key], seg)
+		}
+	}
+	r.mu.Unlock()
+	for _, rel := range done {
+		rel.close()
+	}
+}
+
+// waitReleased waits until no segment of segs is on its way from another
+// member.
+func (r *groupRegistry) waitReleased(ctx context.Context, stream, name, member string, segs []string) error {
+	key := groupKey(stream, name)
+	for _, seg := range segs {
+		r.mu.Lock()
+		rel := r.releasing[key][seg]
+		r.mu.Unlock()
+		if rel == nil || rel.member == member {
+			continue
+		}
+		select {
+		case <-rel.done:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	return nil
 }
 
 // members describes the live members of a group.

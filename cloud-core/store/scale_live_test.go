@@ -156,8 +156,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestScalingUnderLiveIngest splits a hot stream twice and merges it back
 // to one segment while writers append concurrently (with retries of
 // whole and partly stored batches), and checks, with a reader that
-// started before the first split, that every point arrives exactly once
-// and each device's points in order.
+// started before the first split (a follower straight from tier 1, and
+// the store's tail), that every point arrives exactly once and each
+// device's points in order.
 func TestScalingUnderLiveIngest(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
@@ -178,6 +179,20 @@ func TestScalingUnderLiveIngest(t *testing.T) {
 	f := newFollower(t, e, "hot")
 	followed := make(chan error, 1)
 	go func() { followed <- f.run(fctx) }()
+	// And the store's own tail, from the start of the stream.
+	var (
+		tailMu  sync.Mutex
+		tailed  []models.Point
+		tailErr = make(chan error, 1)
+	)
+	go func() {
+		tailErr <- e.st.Tail(fctx, "hot", store.TailOptions{From: &models.StreamCut{}}, func(_ string, _ uint64, p *models.Point) error {
+			tailMu.Lock()
+			defer tailMu.Unlock()
+			tailed = append(tailed, p.Clone())
+			return nil
+		})
+	}()
 
 	var (
 		stop    atomic.Bool
@@ -253,11 +268,20 @@ func TestScalingUnderLiveIngest(t *testing.T) {
 		total += int(next[w] - 1)
 	}
 	waitFor(t, "the follower", func() bool { return f.read.Load() >= int64(total) })
+	waitFor(t, "the tail", func() bool {
+		tailMu.Lock()
+		defer tailMu.Unlock()
+		return len(tailed) >= total
+	})
 	stopFollower()
 	if err := <-followed; err != nil {
 		t.Fatal(err)
 	}
+	if err := <-tailErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("tail: %v", err)
+	}
 	checkExactlyOnce(t, f.points, want)
+	checkExactlyOnce(t, tailed, want)
 	checkExactlyOnce(t, e.read("hot", store.Query{}), want)
 
 	// Nothing landed in a segment after it showed sealed.
