@@ -30,5 +30,5 @@ echo "== building into $WORK/bin"
 
 echo "== running (results in $OUT)"
 "$WORK/bin/benchrun" --bin "$WORK/bin" --work "$WORK/run" --keep --out "$OUT" --repo . --go "$GO" \
-	--timeout "${BENCH_TIMEOUT:-9m}" "$@"
+	--timeout "${BENCH_TIMEOUT:-9m}" --quiet-wait "${BENCH_QUIET_WAIT:-90s}" "$@"
 ok=1

@@ -36,6 +36,10 @@ type Options struct {
 	// UplinkBatch and UplinkLinger are passed to the edge agent when set.
 	UplinkBatch  int
 	UplinkLinger time.Duration
+	// QuietWait is the longest the run waits, before it starts, for other
+	// work on the machine to use less than QuietCores (0: no wait).
+	QuietWait  time.Duration
+	QuietCores float64
 	// Micro runs the Go micro-benchmarks.
 	Micro bool
 	// Profiler picks how the agent is profiled: "auto" (the agent's
@@ -76,6 +80,9 @@ func (o *Options) defaults() {
 	}
 	if o.ProbePoll <= 0 {
 		o.ProbePoll = 5 * time.Millisecond
+	}
+	if o.QuietCores <= 0 {
+		o.QuietCores = 0.25
 	}
 	if o.Profiler == "" {
 		o.Profiler = "auto"

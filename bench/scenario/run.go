@@ -62,6 +62,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		name string
 		fn   func(context.Context) error
 	}{
+		{"wait for a quiet machine", s.waitQuiet},
 		{"generate", s.generate},
 		{"start", s.startPipeline},
 		{"max load", s.maxLoad},
@@ -84,7 +85,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		sys1, _ := procstat.ReadSystem()
 		other := (float64(sys1.Sub(sys0).Busy)/procstat.TicksPerSecond - (s.ownCPU() - ours0).Seconds()) / took.Seconds()
 		s.r.Phases = append(s.r.Phases, report.Phase{Name: st.name, Seconds: took.Seconds(), OtherCores: max(other, 0)})
-		if other > 0.25 && took > 2*time.Second {
+		if other > 0.25 && took > 2*time.Second && st.name != "wait for a quiet machine" {
 			s.note("other work on this machine used %.2f cores during the %s phase (%.0f s): its figures are lower than an idle machine would give",
 				other, st.name, took.Seconds())
 		}
@@ -93,6 +94,40 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	s.assemble()
 	s.r.DurationS = time.Since(s.r.Started).Seconds()
 	return s.r, nil
+}
+
+// waitQuiet waits until the machine's CPU use (this run does nothing
+// yet) stays under QuietCores for three seconds, or QuietWait has passed.
+func (s *state) waitQuiet(ctx context.Context) error {
+	if s.o.QuietWait <= 0 {
+		return nil
+	}
+	deadline := time.Now().Add(s.o.QuietWait)
+	const window = 3 * time.Second
+	for {
+		a, err := procstat.ReadSystem()
+		if err != nil {
+			return nil // no /proc/stat: nothing to wait for
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(window):
+		}
+		b, err := procstat.ReadSystem()
+		if err != nil {
+			return nil
+		}
+		busy := float64(b.Sub(a).Busy) / procstat.TicksPerSecond / window.Seconds()
+		if busy < s.o.QuietCores {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			s.note("the machine was not quiet when the run started (%.2f cores busy after waiting %v)", busy, s.o.QuietWait)
+			return nil
+		}
+		s.log.Info("waiting for a quiet machine", "busy_cores", fmt.Sprintf("%.2f", busy))
+	}
 }
 
 // ownCPU returns the CPU time of this process, the children it has

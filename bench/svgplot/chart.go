@@ -140,8 +140,14 @@ func (c *Chart) panel(b *bytes.Buffer, p *Panel, index int, top, ph, plotW, xlo,
 		x := xpos(m.X)
 		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888" stroke-dasharray="4 3"/>`+"\n", num(x), num(top), num(x), num(top+ph))
 		if index == 0 && m.Label != "" {
-			// Labels alternate between two rows, so close marks stay legible.
-			fmt.Fprintf(b, `<text x="%s" y="%s" fill="#555">%s</text>`+"\n", num(x+3), num(top+12+float64(mi%2)*12), esc(m.Label))
+			// Labels alternate between two rows, so close marks stay
+			// legible; near the right edge they go left of the line.
+			lx, anchor := x+3, "start"
+			if right-x < 60 {
+				lx, anchor = x-3, "end"
+			}
+			fmt.Fprintf(b, `<text x="%s" y="%s" fill="#555" text-anchor="%s">%s</text>`+"\n",
+				num(lx), num(top+12+float64(mi%2)*12), anchor, esc(m.Label))
 		}
 	}
 	// Legend: one row above the plot, right-aligned (text width estimated).

@@ -6,10 +6,12 @@
 //
 //	benchrun --bin DIR [--out bench/results] [--repo .] [flags]
 //	benchrun broker --listen ADDR   (the bare-broker baseline, run by benchrun itself)
+//	benchrun render [--out bench/results]   (latest.md and latest.svg again from latest.json)
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,6 +39,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if len(args) > 0 && args[0] == "broker" {
 		return broker(ctx, args[1:], stderr)
+	}
+	if len(args) > 0 && args[0] == "render" {
+		return render(args[1:], stderr)
 	}
 	cfg, err := parse(args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -104,6 +109,8 @@ func parse(args []string) (config, error) {
 	fs.DurationVar(&o.ProbePoll, "probe-poll", 5*time.Millisecond, "the probe's count polling interval")
 	fs.IntVar(&o.UplinkBatch, "uplink-batch", 0, "edge agent --uplink-batch (0: the agent's default)")
 	fs.DurationVar(&o.UplinkLinger, "uplink-linger", 0, "edge agent --uplink-linger (0: the agent's default)")
+	fs.DurationVar(&o.QuietWait, "quiet-wait", 0, "wait up to this long, before starting, for other work on the machine to stop (0: no wait)")
+	fs.Float64Var(&o.QuietCores, "quiet-cores", 0.25, "cores other work may use for the machine to count as quiet")
 	fs.BoolVar(&o.Micro, "micro", true, "run the Go micro-benchmarks")
 	fs.StringVar(&o.Profiler, "profiler", "auto", "edge agent profile: auto, pprof, perf, gobench or none")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -177,6 +184,36 @@ func broker(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	if err := barebroker.Run(ctx, barebroker.Options{Addr: *listen}); err != nil {
 		fmt.Fprintf(stderr, "benchrun broker: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// render writes latest.md and latest.svg again from latest.json, after a
+// change to how they are drawn.
+func render(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("benchrun render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", filepath.Join("bench", "results"), "folder holding latest.json")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	b, err := os.ReadFile(filepath.Join(*out, "latest.json"))
+	if err != nil {
+		fmt.Fprintf(stderr, "benchrun render: %v\n", err)
+		return 1
+	}
+	var rep report.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		fmt.Fprintf(stderr, "benchrun render: latest.json: %v\n", err)
+		return 1
+	}
+	if rep.Version != report.Version {
+		fmt.Fprintf(stderr, "benchrun render: latest.json is version %d, this benchrun writes %d\n", rep.Version, report.Version)
+		return 1
+	}
+	if err := write(*out, &rep); err != nil {
+		fmt.Fprintf(stderr, "benchrun render: %v\n", err)
 		return 1
 	}
 	return 0

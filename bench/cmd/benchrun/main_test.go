@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tributary-iot/tributary/bench/report"
 )
 
 func TestBadFlags(t *testing.T) {
@@ -25,5 +30,30 @@ func TestBadFlags(t *testing.T) {
 		if !strings.Contains(errb.String(), tc.want) || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("run(%q): stderr %q, want one line with %q", tc.args, errb.String(), tc.want)
 		}
+	}
+}
+
+func TestRender(t *testing.T) {
+	dir := t.TempDir()
+	rep := &report.Report{Version: report.Version, Figures: []report.Figure{
+		report.NewFigure("k", "a figure", 2, "B", "a baseline", 4, report.Lower, ""),
+	}}
+	b, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "latest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	if code := run([]string{"render", "--out", dir}, io.Discard, &errb); code != 0 {
+		t.Fatalf("render = %d: %s", code, errb.String())
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "latest.md"))
+	if err != nil || !strings.Contains(string(md), "| a figure | 2.00 B | a baseline | 4.00 B | 0.50x (lower is better) |") {
+		t.Errorf("latest.md: %v\n%s", err, md)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "latest.svg")); err != nil {
+		t.Error(err)
 	}
 }
