@@ -192,4 +192,3 @@ func (a *api) groupTail(w http.ResponseWriter, r *http.Request, stream, group st
 	}
 	a.endTail(w, r, tw, err)
 }
-

@@ -23,6 +23,8 @@ type tailLine struct {
 	Pos    uint64 `json:"pos"`
 	Cut    *string
 	Error  string `json:"error"`
+	// Assigned is set on a group member's first line.
+	Assigned []string `json:"assigned"`
 }
 
 // openTail starts a tail request; its lines arrive on the channel, which
@@ -87,6 +89,7 @@ func collect(t *testing.T, ch <-chan tailLine, stop func(points []tailLine) bool
 				t.Fatalf("tail error: %s", l.Error)
 			case l.Cut != nil:
 				cuts = append(cuts, cutAt{cut: *l.Cut, after: len(points)})
+			case l.Assigned != nil:
 			default:
 				points = append(points, l)
 			}

@@ -320,6 +320,9 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64, held bool) (moved bool, 
 				sc.finished = true
 				return false, nil
 			}
+			// Watch the epoch before looking at the seal, so that a
+			// split or merge right after the look wakes the wait.
+			epoch := sc.s.epochWatch(sc.stream)
 			if sc.s.sealed(sc.stream, sc.seg) {
 				// A sealed segment takes no more appends; one more look
 				// finds whatever was stored before the seal.
@@ -333,6 +336,7 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64, held bool) (moved bool, 
 			case <-ctx.Done():
 				return false, ctx.Err()
 			case <-wake:
+			case <-epoch:
 			case <-time.After(tailPoll):
 			}
 			continue

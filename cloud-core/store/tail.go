@@ -204,6 +204,9 @@ func (t *tailer) ready(l *segment.Layout) []string {
 // ownerNow returns the segment that owns device in the current epoch.
 func ownerNow(l *segment.Layout, device string) string {
 	owners := l.Owners(segment.Hash(device))
+	if len(owners) == 0 {
+		return l.Current().Segments[0]
+	}
 	return owners[len(owners)-1]
 }
 
