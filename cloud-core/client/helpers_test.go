@@ -4,21 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
 	"github.com/tributary-iot/tributary/cloud-core/auth"
 	"github.com/tributary-iot/tributary/cloud-core/client"
 	"github.com/tributary-iot/tributary/cloud-core/httpapi"
-	"github.com/tributary-iot/tributary/cloud-core/meta"
-	"github.com/tributary-iot/tributary/cloud-core/natsembed"
 	"github.com/tributary-iot/tributary/cloud-core/segment"
 	"github.com/tributary-iot/tributary/cloud-core/store"
-	"github.com/tributary-iot/tributary/cloud-core/tier2"
+	"github.com/tributary-iot/tributary/internal/storetest"
 	"github.com/tributary-iot/tributary/models"
 )
 
@@ -37,36 +33,9 @@ type server struct {
 // newServer starts a server; with secure, it needs tokens.
 func newServer(t testing.TB, secure bool) *server {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	srv, err := natsembed.Start(ctx, natsembed.Options{StoreDir: filepath.Join(dir, "js")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect("client-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := meta.Open(filepath.Join(dir, "meta.db"), meta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	t2, err := tier2.Open(ctx, tier2.Options{Root: filepath.Join(dir, "t2"), Compression: tier2.CompressionFastest})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, store.Options{JetStream: js, Meta: db, Tier2: t2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	env := storetest.Open(t, nil)
+	st, dir := env.Store, env.Dir
+	var err error
 	s := &server{st: st}
 	h := httpapi.New(httpapi.Options{Store: st, Heartbeat: 200 * time.Millisecond})
 	if secure {

@@ -2,25 +2,19 @@ package httpapi_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/tributary-iot/tributary/cloud-core/httpapi"
-	"github.com/tributary-iot/tributary/cloud-core/meta"
-	"github.com/tributary-iot/tributary/cloud-core/natsembed"
 	"github.com/tributary-iot/tributary/cloud-core/store"
-	"github.com/tributary-iot/tributary/cloud-core/tier2"
+	"github.com/tributary-iot/tributary/internal/storetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -37,48 +31,14 @@ func newServer(t *testing.T) *httptest.Server {
 // by the optional functions.
 func newTestServer(t testing.TB, apiOpts func(*httpapi.Options), storeOpts func(*store.Options)) (*httptest.Server, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	srv, err := natsembed.Start(ctx, natsembed.Options{StoreDir: filepath.Join(dir, "js")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect("api-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := meta.Open(filepath.Join(dir, "meta.db"), meta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	t2, err := tier2.Open(ctx, tier2.Options{Root: filepath.Join(dir, "t2"), Compression: tier2.CompressionFastest})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	so := store.Options{JetStream: js, Meta: db, Tier2: t2, Registerer: reg}
-	if storeOpts != nil {
-		storeOpts(&so)
-	}
-	st, err := store.Open(ctx, so)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	ao := httpapi.Options{Store: st, Gatherer: reg}
+	env := storetest.Open(t, storeOpts)
+	ao := httpapi.Options{Store: env.Store, Gatherer: env.Registry}
 	if apiOpts != nil {
 		apiOpts(&ao)
 	}
 	hs := httptest.NewServer(httpapi.New(ao))
 	t.Cleanup(hs.Close)
-	return hs, st
+	return hs, env.Store
 }
 
 func do(t testing.TB, hs *httptest.Server, method, path, body string) (int, string) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 )
 
 // peekPoints is how many points the column formats look at before they
@@ -198,7 +199,7 @@ func (c *columns) appendMore(dst []byte, p *models.Point) []byte {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = appendJSONString(dst, key)
+		dst = jsonpoint.AppendString(dst, key)
 		dst = append(dst, ':')
 	}
 	for _, f := range p.Fields {
@@ -221,7 +222,7 @@ func (c *columns) appendMore(dst []byte, p *models.Point) []byte {
 			continue
 		}
 		add(tagPrefix + t.Key)
-		dst = appendJSONString(dst, t.Value)
+		dst = jsonpoint.AppendString(dst, t.Value)
 	}
 	if n == 0 {
 		return dst[:n0]
@@ -240,7 +241,7 @@ func appendValueJSON(dst []byte, v models.Value) []byte {
 	case models.KindInt, models.KindUint, models.KindBool:
 		return v.AppendText(dst)
 	}
-	return appendJSONString(dst, v.Str())
+	return jsonpoint.AppendString(dst, v.Str())
 }
 
 // names returns every column name in CSV order.

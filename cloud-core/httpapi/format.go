@@ -9,6 +9,7 @@ import (
 	"github.com/tinylib/msgp/msgp"
 
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 )
 
 // format is an output format of the events and split endpoints.
@@ -167,7 +168,7 @@ func (w *ndjsonWriter) fail(err error) {
 // appendErrorLine appends {"error":"..."} and a newline.
 func appendErrorLine(dst []byte, err error) []byte {
 	dst = append(dst, `{"error":`...)
-	dst = appendJSONString(dst, err.Error())
+	dst = jsonpoint.AppendString(dst, err.Error())
 	return append(dst, "}\n"...)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 )
 
 // groupBody is the body of PUT /v1/streams/{stream}/groups/{group}.
@@ -164,15 +165,15 @@ func (a *api) groupTail(w http.ResponseWriter, r *http.Request, stream, group st
 		Assigned: func(segs []string) error {
 			tw.head = func(dst []byte) []byte {
 				dst = append(dst, `{"group":`...)
-				dst = appendJSONString(dst, group)
+				dst = jsonpoint.AppendString(dst, group)
 				dst = append(dst, `,"member":`...)
-				dst = appendJSONString(dst, member)
+				dst = jsonpoint.AppendString(dst, member)
 				dst = append(dst, `,"assigned":[`...)
 				for i, s := range segs {
 					if i > 0 {
 						dst = append(dst, ',')
 					}
-					dst = appendJSONString(dst, s)
+					dst = jsonpoint.AppendString(dst, s)
 				}
 				return append(dst, "]}\n"...)
 			}

@@ -4,9 +4,9 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 )
 
 // appendPoint appends p in the read API's JSON shape, without a newline:
@@ -28,9 +28,9 @@ func appendPoint(dst []byte, p *models.Point) []byte {
 // open, for callers that add members.
 func appendPointBody(dst []byte, p *models.Point) []byte {
 	dst = append(dst, `{"device":`...)
-	dst = appendJSONString(dst, p.Device)
+	dst = jsonpoint.AppendString(dst, p.Device)
 	dst = append(dst, `,"stream":`...)
-	dst = appendJSONString(dst, p.Stream)
+	dst = jsonpoint.AppendString(dst, p.Stream)
 	dst = append(dst, `,"time":"`...)
 	dst = time.Unix(0, p.Time).UTC().AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, `","fields":{`...)
@@ -40,7 +40,7 @@ func appendPointBody(dst []byte, p *models.Point) []byte {
 		if !first {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, f.Key)
+		dst = jsonpoint.AppendString(dst, f.Key)
 		dst = append(dst, ':')
 		switch v := f.Value; v.Kind() {
 		case models.KindFloat:
@@ -57,7 +57,7 @@ func appendPointBody(dst []byte, p *models.Point) []byte {
 		case models.KindBool:
 			dst = strconv.AppendBool(dst, v.BoolV())
 		case models.KindString:
-			dst = appendJSONString(dst, v.Str())
+			dst = jsonpoint.AppendString(dst, v.Str())
 		default:
 			dst = dst[:n0]
 			continue
@@ -69,14 +69,14 @@ func appendPointBody(dst []byte, p *models.Point) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, t.Key)
+		dst = jsonpoint.AppendString(dst, t.Key)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, t.Value)
+		dst = jsonpoint.AppendString(dst, t.Value)
 	}
 	dst = append(dst, '}')
 	if p.Agent != "" {
 		dst = append(dst, `,"agent":`...)
-		dst = appendJSONString(dst, p.Agent)
+		dst = jsonpoint.AppendString(dst, p.Agent)
 		dst = append(dst, `,"seq":`...)
 		dst = strconv.AppendUint(dst, p.Seq, 10)
 	}
@@ -94,49 +94,4 @@ func appendFloat(dst []byte, x float64) []byte {
 		}
 	}
 	return append(dst, '.', '0')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -1,89 +1,19 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tributary-iot/tributary/cloud-core/httpapi"
-	"github.com/tributary-iot/tributary/cloud-core/meta"
-	"github.com/tributary-iot/tributary/cloud-core/natsembed"
-	"github.com/tributary-iot/tributary/cloud-core/store"
-	"github.com/tributary-iot/tributary/cloud-core/tier2"
 )
 
-// newScaleServer runs the API on a store with its real parts.
-func newScaleServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	srv, err := natsembed.Start(ctx, natsembed.Options{StoreDir: filepath.Join(dir, "js")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect("scale-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := meta.Open(filepath.Join(dir, "meta.db"), meta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	t2, err := tier2.Open(ctx, tier2.Options{Root: filepath.Join(dir, "t2")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	st, err := store.Open(ctx, store.Options{JetStream: js, Meta: db, Tier2: t2, Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	hs := httptest.NewServer(httpapi.New(httpapi.Options{Store: st, Gatherer: reg}))
-	t.Cleanup(hs.Close)
-	return hs
-}
-
-func scaleCall(t *testing.T, hs *httptest.Server, method, path, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := hs.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
 func TestScaleEndpoint(t *testing.T) {
-	hs := newScaleServer(t)
-	code, body := scaleCall(t, hs, "PUT", "/v1/streams/vt", `{"segments":2,"scaling":{"by":"points","target":5000,"factor":2,"min_segments":1}}`)
+	hs := newServer(t)
+	code, body := do(t, hs, "PUT", "/v1/streams/vt", `{"segments":2,"scaling":{"by":"points","target":5000,"factor":2,"min_segments":1}}`)
 	if code != http.StatusCreated {
 		t.Fatalf("PUT: %d %s", code, body)
 	}
-	code, body = scaleCall(t, hs, "POST", "/v1/streams/vt/points?writer=gw.normal",
+	code, body = do(t, hs, "POST", "/v1/streams/vt/points?writer=gw.normal",
 		`{"seq":1,"device":"veh-1","time":"2026-11-25T12:00:00Z","fields":{"v":1}}`+"\n"+
 			`{"seq":2,"device":"veh-2","time":"2026-11-25T12:00:01Z","fields":{"v":2}}`+"\n")
 	if code != http.StatusOK {
@@ -105,16 +35,16 @@ func TestScaleEndpoint(t *testing.T) {
 		{`{"split":"0","extra":1}`, http.StatusBadRequest},
 		{`not json`, http.StatusBadRequest},
 	} {
-		code, body := scaleCall(t, hs, "POST", "/v1/streams/vt/scale", tc.body)
+		code, body := do(t, hs, "POST", "/v1/streams/vt/scale", tc.body)
 		if code != tc.code {
 			t.Errorf("scale %s: %d %s, want %d", tc.body, code, body, tc.code)
 		}
 	}
-	if code, body := scaleCall(t, hs, "POST", "/v1/streams/nope/scale", `{"split":"0"}`); code != http.StatusNotFound {
+	if code, body := do(t, hs, "POST", "/v1/streams/nope/scale", `{"split":"0"}`); code != http.StatusNotFound {
 		t.Errorf("scale of an unknown stream: %d %s", code, body)
 	}
 
-	code, body = scaleCall(t, hs, "GET", "/v1/streams/vt", "")
+	code, body = do(t, hs, "GET", "/v1/streams/vt", "")
 	if code != http.StatusOK {
 		t.Fatalf("GET: %d %s", code, body)
 	}
@@ -156,7 +86,7 @@ func TestScaleEndpoint(t *testing.T) {
 		t.Errorf("current epoch segments %s", got)
 	}
 
-	code, body = scaleCall(t, hs, "GET", "/metrics", "")
+	code, body = do(t, hs, "GET", "/metrics", "")
 	for _, want := range []string{
 		`tributary_store_segments{stream="vt"} 3`,
 		`tributary_scaling_events_total{kind="split",stream="vt"} 1`,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 )
 
 // Defaults of the tail endpoints.
@@ -148,7 +149,7 @@ func (t *tailWriter) point(seg string, pos uint64, p *models.Point) error {
 	}
 	t.line = appendPointBody(t.line[:0], p)
 	t.line = append(t.line, `,"seg":`...)
-	t.line = appendJSONString(t.line, seg)
+	t.line = jsonpoint.AppendString(t.line, seg)
 	t.line = append(t.line, `,"pos":`...)
 	t.line = strconv.AppendUint(t.line, pos, 10)
 	t.line = append(t.line, "}\n"...)
@@ -181,7 +182,7 @@ func (t *tailWriter) progress(cut models.StreamCut, idle bool) error {
 // appendCutLine appends {"cut":"..."} and a newline.
 func appendCutLine(dst []byte, cut string) []byte {
 	dst = append(dst, `{"cut":`...)
-	dst = appendJSONString(dst, cut)
+	dst = jsonpoint.AppendString(dst, cut)
 	return append(dst, "}\n"...)
 }
 

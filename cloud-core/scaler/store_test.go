@@ -3,55 +3,22 @@ package scaler_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/tributary-iot/tributary/cloud-core/meta"
-	"github.com/tributary-iot/tributary/cloud-core/natsembed"
 	"github.com/tributary-iot/tributary/cloud-core/scaler"
 	"github.com/tributary-iot/tributary/cloud-core/segment"
 	"github.com/tributary-iot/tributary/cloud-core/store"
-	"github.com/tributary-iot/tributary/cloud-core/tier2"
+	"github.com/tributary-iot/tributary/internal/storetest"
 	"github.com/tributary-iot/tributary/models"
 )
 
 // openStore opens a segment store with its real parts.
 func openStore(t testing.TB) (*store.Store, *meta.DB) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	srv, err := natsembed.Start(ctx, natsembed.Options{StoreDir: filepath.Join(dir, "jetstream")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect("scaler-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := meta.Open(filepath.Join(dir, "meta.db"), meta.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	t2, err := tier2.Open(ctx, tier2.Options{Root: filepath.Join(dir, "tier2")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, store.Options{JetStream: js, Meta: db, Tier2: t2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st, db
+	env := storetest.Open(t, nil)
+	return env.Store, env.Meta
 }
 
 // TestScalerScalesTheStore drives a scaler over a real store with a

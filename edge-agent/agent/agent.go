@@ -19,7 +19,6 @@ import (
 	"github.com/tributary-iot/tributary/edge-agent/config"
 	"github.com/tributary-iot/tributary/edge-agent/locallog"
 	profiles "github.com/tributary-iot/tributary/firmware-profiles"
-	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/sync/uplink"
 )
 
@@ -121,7 +120,7 @@ func New(ctx context.Context, opts config.Options, logger *slog.Logger) (a *Agen
 	}
 	if opts.Cloud != "" {
 		a.uplink, err = uplink.New(uplink.Options{
-			URL: opts.Cloud, CredsFile: opts.CredsFile, CAFile: opts.CloudCA, Agent: id, Log: logAdapter{a.log},
+			URL: opts.Cloud, CredsFile: opts.CredsFile, CAFile: opts.CloudCA, Agent: id, Log: a.log,
 			MaxBatchPoints: opts.UplinkBatch, Linger: opts.UplinkLinger, RateLimit: int64(opts.UplinkRate),
 			Logger: a.logger, Registerer: a.registry,
 		})
@@ -256,15 +255,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
-
-// logAdapter gives the uplink what it needs of the local log.
-type logAdapter struct{ *locallog.Log }
-
-// Backlog returns the points of class still in the log.
-func (a logAdapter) Backlog(c models.Priority) int64 { return a.Stats().Classes[c].PointsBuffered }
-
-// Appended returns a channel closed at the next commit that adds points.
-func (a logAdapter) Appended() <-chan struct{} { return a.Notify() }
 
 // closeAll releases what New opened, when New fails half way.
 func (a *Agent) closeAll() {

@@ -29,11 +29,11 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 	dst = append(dst, '{')
 	if p.Device != "" {
 		dst = append(dst, `"device":`...)
-		dst = appendString(dst, p.Device)
+		dst = AppendString(dst, p.Device)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"stream":`...)
-	dst = appendString(dst, p.Stream)
+	dst = AppendString(dst, p.Stream)
 	dst = append(dst, `,"time":"`...)
 	dst = time.Unix(0, p.Time).UTC().AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, `","fields":{`...)
@@ -41,7 +41,7 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, f.Key)
+		dst = AppendString(dst, f.Key)
 		dst = append(dst, ':')
 		switch v := f.Value; v.Kind() {
 		case models.KindFloat:
@@ -57,7 +57,7 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 		case models.KindBool:
 			dst = strconv.AppendBool(dst, v.BoolV())
 		case models.KindString:
-			dst = appendString(dst, v.Str())
+			dst = AppendString(dst, v.Str())
 		default:
 			return dst[:n0], fmt.Errorf("json: field %q: %w: no value", f.Key, payload.ErrUnencodable)
 		}
@@ -67,14 +67,14 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, t.Key)
+		dst = AppendString(dst, t.Key)
 		dst = append(dst, ':')
-		dst = appendString(dst, t.Value)
+		dst = AppendString(dst, t.Value)
 	}
 	dst = append(dst, '}')
 	if p.Agent != "" {
 		dst = append(dst, `,"agent":`...)
-		dst = appendString(dst, p.Agent)
+		dst = AppendString(dst, p.Agent)
 		dst = append(dst, `,"seq":`...)
 		dst = strconv.AppendUint(dst, p.Seq, 10)
 	}
@@ -83,8 +83,9 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
+// AppendString appends s as a JSON string: control characters, quotes
+// and backslashes escaped, invalid UTF-8 replaced by U+FFFD.
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {

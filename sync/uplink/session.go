@@ -150,7 +150,7 @@ func (u *Uplink) session(ctx context.Context, nc *nats.Conn) (progressed bool, e
 		var m *nats.Msg
 		select {
 		case <-ctx.Done():
-		case <-u.o.Log.Appended():
+		case <-u.o.Log.Notify():
 		case <-timer:
 		case m = <-acks:
 		}

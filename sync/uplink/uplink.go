@@ -35,8 +35,8 @@ type Log interface {
 	// Backlog returns the number of points of class in the log (acked or
 	// not, not yet trimmed). It must be cheap: it is called often.
 	Backlog(class models.Priority) int64
-	// Appended returns a channel that is closed when points are next appended.
-	Appended() <-chan struct{}
+	// Notify returns a channel that is closed when points are next appended.
+	Notify() <-chan struct{}
 }
 
 // Options configures an Uplink.

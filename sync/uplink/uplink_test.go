@@ -17,12 +17,6 @@ import (
 	"github.com/tributary-iot/tributary/sync/uplink"
 )
 
-// logAdapter gives the uplink what it needs of a locallog.Log.
-type logAdapter struct{ *locallog.Log }
-
-func (a logAdapter) Backlog(c models.Priority) int64 { return a.Stats().Classes[c].PointsBuffered }
-func (a logAdapter) Appended() <-chan struct{}       { return a.Notify() }
-
 func runNATS(t *testing.T) *server.Server {
 	t.Helper()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
@@ -90,7 +84,7 @@ type agentRun struct {
 
 func startUplink(t *testing.T, url string, l *locallog.Log) *agentRun {
 	t.Helper()
-	up, err := uplink.New(uplink.Options{URL: url, Agent: "gw-1", Log: logAdapter{l}, MaxBatchPoints: 300,
+	up, err := uplink.New(uplink.Options{URL: url, Agent: "gw-1", Log: l, MaxBatchPoints: 300,
 		Linger: 5 * time.Millisecond, AckTimeout: 2 * time.Second, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
