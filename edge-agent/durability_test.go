@@ -179,36 +179,8 @@ func TestBadInputIsDeadLetteredAndFlowContinues(t *testing.T) {
 // TestMosquittoInterop subscribes the agent to a real Mosquitto broker and
 // feeds it with mosquitto_pub.
 func TestMosquittoInterop(t *testing.T) {
-	mosq, err := exec.LookPath("mosquitto")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("mosquitto is not installed; .ci/run installs it")
-		}
-		t.Skip("mosquitto not installed (apt-get install mosquitto mosquitto-clients)")
-	}
-	pub, err := exec.LookPath("mosquitto_pub")
-	if err != nil {
-		t.Skip("mosquitto_pub not installed")
-	}
-	addr := testbin.FreeAddr(t)
+	addr, pub := startMosquitto(t)
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	if err := os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	broker := exec.Command(mosq, "-c", conf)
-	var brokerLog testbin.Buffer
-	broker.Stderr, broker.Stdout = &brokerLog, &brokerLog
-	if err := broker.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = broker.Process.Kill()
-		_ = broker.Wait()
-		if t.Failed() {
-			t.Logf("mosquitto:\n%s", brokerLog.String())
-		}
-	})
 
 	bin := buildAgent(t)
 	p := startAgent(t, bin, dataDir(t), "--mqtt-broker", "tcp://"+addr)
@@ -238,5 +210,104 @@ func TestMosquittoInterop(t *testing.T) {
 	p.waitStatus("all points from mosquitto", func(s status) bool { return s.PointsBuffered == base+n })
 	if code := p.stop(); code != 0 {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+// startMosquitto runs a Mosquitto broker on a free loopback port until the
+// test ends and returns its address and the path of mosquitto_pub.
+func startMosquitto(t *testing.T) (addr, pub string) {
+	t.Helper()
+	mosq, err := exec.LookPath("mosquitto")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("mosquitto is not installed; .ci/run installs it")
+		}
+		t.Skip("mosquitto not installed (apt-get install mosquitto mosquitto-clients)")
+	}
+	pub, err = exec.LookPath("mosquitto_pub")
+	if err != nil {
+		t.Skip("mosquitto_pub not installed")
+	}
+	addr = testbin.FreeAddr(t)
+	port := addr[strings.LastIndexByte(addr, ':')+1:]
+	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	if err := os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broker := exec.Command(mosq, "-c", conf)
+	var brokerLog testbin.Buffer
+	broker.Stderr, broker.Stdout = &brokerLog, &brokerLog
+	if err := broker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = broker.Process.Kill()
+		_ = broker.Wait()
+		if t.Failed() {
+			t.Logf("mosquitto:\n%s", brokerLog.String())
+		}
+	})
+
+	return addr, pub
+}
+
+// TestMosquittoAgentKilledLosesNothing: the agent acknowledges a message
+// to an external broker only after its points are committed, so SIGKILL
+// mid-stream loses nothing: the broker redelivers whatever was not acked
+// to the agent's persistent session when it comes back.
+func TestMosquittoAgentKilledLosesNothing(t *testing.T) {
+	addr, _ := startMosquitto(t)
+	bin := buildAgent(t)
+	dir := dataDir(t)
+	p := startAgent(t, bin, dir, "--mqtt-broker", "tcp://"+addr)
+	p.waitStatus("subscription to mosquitto", func(s status) bool {
+		return s.MQTT.BrokerConnected != nil && *s.MQTT.BrokerConnected
+	})
+	c := connect(t, addr, "pub-mosquitto")
+	// The subscription may trail the CONNACK: publish probes until one arrives.
+	deadline := time.Now().Add(30 * time.Second)
+	for p.status().PointsBuffered == 0 {
+		if tok := c.Publish("lp/probe", 1, false, "probe ok=true"); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no message reached the agent through mosquitto")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	const n = 600
+	toks := make([]paho.Token, 0, n)
+	for i := 0; i < n; i++ {
+		toks = append(toks, c.Publish(fmt.Sprintf("lp/veh-%d", i%4), 1, false, fmt.Sprintf("engine rpm=%di", i)))
+	}
+	for i, tok := range toks {
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish %d: %v", i, tok.Error())
+		}
+	}
+	// Kill the agent again and again while it works through the backlog
+	// mosquitto holds for it.
+	for round := 1; round <= 4; round++ {
+		p.waitStatus("the agent mid-backlog", func(s status) bool { return s.PointsBuffered > int64(round*n/6) })
+		p.kill()
+		if round < 4 {
+			p = startAgent(t, bin, dir, "--mqtt-broker", "tcp://"+addr)
+		}
+	}
+	p2 := startAgent(t, bin, dir, "--mqtt-broker", "tcp://"+addr)
+	p2.waitStatus("every point after the restart", func(s status) bool { return s.PointsBuffered >= n })
+	if code := p2.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	seen := map[int64]bool{}
+	for _, pt := range readLog(t, dir) {
+		if v, ok := pt.Field("rpm"); ok {
+			seen[v.IntV()] = true
+		}
+	}
+	for i := 0; i < n; i++ {
+		if !seen[int64(i)] {
+			t.Errorf("point %d lost", i)
+		}
 	}
 }
