@@ -7,6 +7,7 @@ package batchmsg_test
 import (
 	"testing"
 
+	"github.com/tributary-iot/tributary/cloud-core/batchmsg"
 	"github.com/tributary-iot/tributary/models"
 )
 
@@ -48,7 +49,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportAllocs()
 	var back models.Batch
 	for b.Loop() {
-		if err := c.Decode(&back, payload); err != nil {
+		if err := c.Decode(&back, batchmsg.Format, payload); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,10 +2,13 @@ package batchmsg_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/tributary-iot/tributary/cloud-core/batchmsg"
@@ -48,17 +51,48 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatal("Append did not append")
 		}
 		var back models.Batch
-		if err := c.Decode(&back, payload[len("prefix"):]); err != nil {
+		if err := c.Decode(&back, batchmsg.Format, payload[len("prefix"):]); err != nil {
 			t.Fatal(err)
 		}
-		if back.Writer != b.Writer || back.FirstSeq != b.FirstSeq || back.LastSeq != b.LastSeq || len(back.Points) != n {
-			t.Fatalf("n=%d: header %+v", n, back)
+		sameBatch(t, &b, &back)
+	}
+}
+
+// sameBatch fails t if back is not b.
+func sameBatch(t *testing.T, b, back *models.Batch) {
+	t.Helper()
+	n := len(b.Points)
+	if back.Writer != b.Writer || back.FirstSeq != b.FirstSeq || back.LastSeq != b.LastSeq || len(back.Points) != n {
+		t.Fatalf("n=%d: header %+v", n, back)
+	}
+	for i := range b.Points {
+		if !b.Points[i].Equal(&back.Points[i]) {
+			t.Fatalf("n=%d: point %d differs:\n%+v\n%+v", n, i, b.Points[i], back.Points[i])
 		}
-		for i := range b.Points {
-			if !b.Points[i].Equal(&back.Points[i]) {
-				t.Fatalf("n=%d: point %d differs:\n%+v\n%+v", n, i, b.Points[i], back.Points[i])
-			}
-		}
+	}
+}
+
+// TestDecodesZstdFormat: tier 1 written in the earlier format (zstd of the
+// same msgp) still reads.
+func TestDecodesZstdFormat(t *testing.T) {
+	c := newCodec(t)
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	b := sampleBatch(100)
+	raw, err := b.MarshalMsg(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back models.Batch
+	if err := c.Decode(&back, batchmsg.FormatZstd, enc.EncodeAll(raw, nil)); err != nil {
+		t.Fatal(err)
+	}
+	sameBatch(t, &b, &back)
+	if err := c.Decode(&back, "msgp+lz4/9", enc.EncodeAll(raw, nil)); !errors.Is(err, batchmsg.ErrUnknownFormat) {
+		t.Fatalf("unknown format: %v", err)
 	}
 }
 
@@ -93,15 +127,28 @@ func TestDecodeRefusesGarbage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	flip := func(p []byte, i int) []byte {
+		p = bytes.Clone(p)
+		p[i] ^= 0xff
+		return p
+	}
+	// A valid S2 block of bytes that are not msgp, with a right checksum.
+	notMsgp := s2.Encode(nil, []byte("hello, world"))
+	notMsgp = binary.LittleEndian.AppendUint32(notMsgp, crc32.Checksum(notMsgp, crc32.MakeTable(crc32.Castagnoli)))
 	for name, p := range map[string][]byte{
-		"empty":     nil,
-		"truncated": payload[:len(payload)/2],
-		"not zstd":  []byte("hello, world"),
-		"flipped":   append(append([]byte{}, payload[:20]...), append([]byte{payload[20] ^ 0xff}, payload[21:]...)...),
+		"empty":            nil,
+		"truncated":        payload[:len(payload)/2],
+		"not s2":           []byte("hello, world"),
+		"flipped block":    flip(payload, 20),
+		"flipped checksum": flip(payload, len(payload)-1),
+		"not msgp":         notMsgp,
 	} {
 		var back models.Batch
-		if err := c.Decode(&back, p); !errors.Is(err, batchmsg.ErrCorrupt) {
+		if err := c.Decode(&back, batchmsg.Format, p); !errors.Is(err, batchmsg.ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+		if err := c.Decode(&back, batchmsg.FormatZstd, p); !errors.Is(err, batchmsg.ErrCorrupt) {
+			t.Errorf("%s as zstd: %v, want ErrCorrupt", name, err)
 		}
 	}
 }
@@ -111,11 +158,19 @@ func FuzzDecode(f *testing.F) {
 	for _, n := range []int{0, 1, 5} {
 		b := sampleBatch(n)
 		p, _ := c.Append(nil, &b)
-		f.Add(p)
+		f.Add(false, p)
 	}
-	f.Fuzz(func(t *testing.T, payload []byte) {
+	f.Add(true, []byte{0x28, 0xb5, 0x2f, 0xfd})
+	f.Fuzz(func(t *testing.T, zstdFormat bool, payload []byte) {
+		format := batchmsg.Format
+		if zstdFormat {
+			format = batchmsg.FormatZstd
+		}
 		var b models.Batch
-		if c.Decode(&b, payload) != nil {
+		if err := c.Decode(&b, format, payload); err != nil {
+			if !errors.Is(err, batchmsg.ErrCorrupt) {
+				t.Fatalf("error does not wrap ErrCorrupt: %v", err)
+			}
 			return
 		}
 		again, err := c.Append(nil, &b)
@@ -123,7 +178,7 @@ func FuzzDecode(f *testing.F) {
 			return // a decoded field of invalid kind cannot be re-encoded
 		}
 		var back models.Batch
-		if err := c.Decode(&back, again); err != nil {
+		if err := c.Decode(&back, batchmsg.Format, again); err != nil {
 			t.Fatalf("re-encoded batch does not decode: %v", err)
 		}
 		if len(back.Points) != len(b.Points) || back.Writer != b.Writer {
@@ -137,8 +192,9 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzDecodeMsgp feeds the fuzzer's bytes, compressed, to Decode, so that
-// the msgp layer under the compression is explored too.
+// FuzzDecodeMsgp feeds the fuzzer's bytes, compressed and checksummed in
+// each format, to Decode, so that the msgp layer under the compression is
+// explored too.
 func FuzzDecodeMsgp(f *testing.F) {
 	c := newCodec(f)
 	enc, err := zstd.NewWriter(nil)
@@ -146,16 +202,22 @@ func FuzzDecodeMsgp(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = enc.Close() })
+	table := crc32.MakeTable(crc32.Castagnoli)
 	for _, n := range []int{0, 1, 3} {
 		b := sampleBatch(n)
 		raw, _ := b.MarshalMsg(nil)
 		f.Add(raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		var b models.Batch
-		err := c.Decode(&b, enc.EncodeAll(raw, nil))
-		if err != nil && !errors.Is(err, batchmsg.ErrCorrupt) {
-			t.Fatalf("error does not wrap ErrCorrupt: %v", err)
+		block := s2.Encode(nil, raw)
+		for format, payload := range map[string][]byte{
+			batchmsg.Format:     binary.LittleEndian.AppendUint32(block, crc32.Checksum(block, table)),
+			batchmsg.FormatZstd: enc.EncodeAll(raw, nil),
+		} {
+			var b models.Batch
+			if err := c.Decode(&b, format, payload); err != nil && !errors.Is(err, batchmsg.ErrCorrupt) {
+				t.Fatalf("%s: error does not wrap ErrCorrupt: %v", format, err)
+			}
 		}
 	})
 }

@@ -179,16 +179,16 @@ func writerAgent(w string) (string, error) {
 }
 
 // route splits points by (stream, segment) in the current epochs, keeping
-// the points' order within each run. Points for one segment are not
-// copied.
+// the points' order within each run. When every point goes to one
+// segment (the common case), the run is points itself, not a copy.
 func (s *Store) route(ctx context.Context, points []models.Point) ([]run, error) {
-	type target struct {
-		st  *streamState
-		seg string
-	}
-	targets := make([]target, len(points))
-	var cur *streamState
-	single := true
+	var (
+		runs   []run
+		counts []int
+		cur    *streamState
+		last   int                          // the previous point's run
+		which  = make([]int32, len(points)) // each point's run
+	)
 	for i := range points {
 		p := &points[i]
 		if cur == nil || cur.meta.Name != p.Stream {
@@ -197,23 +197,27 @@ func (s *Store) route(ctx context.Context, points []models.Point) ([]run, error)
 				return nil, err
 			}
 		}
-		targets[i] = target{st: cur, seg: cur.router.Route(p.Device)}
-		if targets[i] != targets[0] {
-			single = false
+		seg := cur.router.Route(p.Device)
+		if len(runs) == 0 || runs[last].st != cur || runs[last].seg != seg {
+			// Runs are few (the segments a batch touches): look them up.
+			last = slices.IndexFunc(runs, func(r run) bool { return r.st == cur && r.seg == seg })
+			if last < 0 {
+				last = len(runs)
+				runs = append(runs, run{st: cur, seg: seg})
+				counts = append(counts, 0)
+			}
 		}
+		which[i] = int32(last)
+		counts[last]++
 	}
-	if single {
-		return []run{{st: targets[0].st, seg: targets[0].seg, points: points}}, nil
+	if len(runs) == 1 {
+		runs[0].points = points
+		return runs, nil
 	}
-	var runs []run
-	index := map[target]int{}
-	for i, t := range targets {
-		j, ok := index[t]
-		if !ok {
-			j = len(runs)
-			index[t] = j
-			runs = append(runs, run{st: t.st, seg: t.seg})
-		}
+	for j := range runs {
+		runs[j].points = make([]models.Point, 0, counts[j])
+	}
+	for i, j := range which {
 		runs[j].points = append(runs[j].points, points[i])
 	}
 	return runs, nil

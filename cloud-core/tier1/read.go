@@ -23,13 +23,15 @@ type Message struct {
 	Stored time.Time
 	// Summary is what the headers say about the points.
 	Summary batchmsg.Summary
+	// Format is the payload's format (batchmsg.Format or an earlier one).
+	Format string
 	// Payload is the compressed batch.
 	Payload []byte
 }
 
 // Decode decodes the message's points into b with codec.
 func (m *Message) Decode(codec *batchmsg.Codec, b *models.Batch) error {
-	if err := codec.Decode(b, m.Payload); err != nil {
+	if err := codec.Decode(b, m.Format, m.Payload); err != nil {
 		return fmt.Errorf("message %d: %w", m.Pos, err)
 	}
 	return nil
@@ -55,8 +57,10 @@ func (l *Log) Next(ctx context.Context, stream, seg string, pos uint64) (Message
 func parseMessage(stream, seg string, m *jetstream.RawStreamMsg) (Message, error) {
 	msg := Message{Pos: m.Sequence, Stored: m.Time, Payload: m.Data}
 	where := func(err error) error { return fmt.Errorf("%s@%d: %w", StreamName(stream, seg), m.Sequence, err) }
-	if f := m.Header.Get(HeaderFormat); f != batchmsg.Format {
-		return Message{}, where(fmt.Errorf("%w: format %q", ErrBadMessage, f))
+	switch msg.Format = m.Header.Get(HeaderFormat); msg.Format {
+	case batchmsg.Format, batchmsg.FormatZstd:
+	default:
+		return Message{}, where(fmt.Errorf("%w: format %q", ErrBadMessage, msg.Format))
 	}
 	s := &msg.Summary
 	s.Writer = WriterFromSubject(stream, seg, m.Subject)
