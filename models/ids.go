@@ -45,8 +45,14 @@ func ValidateDevice(s string) error {
 	if len(s) > MaxIDLen {
 		return fmt.Errorf("%w: device id longer than %d bytes", ErrBadID, MaxIDLen)
 	}
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\uFFFD' }) >= 0 {
-		return fmt.Errorf("%w: device id %q has a control or invalid character", ErrBadID, s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			// Not printable ASCII: look at it rune by rune.
+			if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\uFFFD' }) >= 0 {
+				return fmt.Errorf("%w: device id %q has a control or invalid character", ErrBadID, s)
+			}
+			return nil
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/tributary-iot/tributary/models"
@@ -73,6 +74,18 @@ func TestIDs(t *testing.T) {
 	}{{"gw-7", true}, {"a_b", true}, {"", false}, {"a.b", false}, {"a*", false}, {"a b", false}} {
 		if err := models.ValidateID("agent", tc.id); (err == nil) != tc.ok {
 			t.Errorf("ValidateID(%q) = %v, want ok=%v", tc.id, err, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		id string
+		ok bool
+	}{
+		{"veh-0001", true}, {"truck 7/cab", true}, {"Lkw-Müller", true}, {"センサー", true},
+		{"", false}, {"veh\x01", false}, {"veh\x7f", false}, {"veh\xff", false}, {"ü\n", false},
+		{strings.Repeat("d", models.MaxIDLen), true}, {strings.Repeat("d", models.MaxIDLen+1), false},
+	} {
+		if err := models.ValidateDevice(tc.id); (err == nil) != tc.ok {
+			t.Errorf("ValidateDevice(%q) = %v, want ok=%v", tc.id, err, tc.ok)
 		}
 	}
 	w := models.WriterID("gw-7", models.PriorityHigh)

@@ -33,6 +33,37 @@ type run struct {
 	st     *streamState
 	seg    string
 	points []models.Point
+	// buf, when set, is the pooled buffer that points came from
+	// (Store.pointBufs); releaseRuns gives it back.
+	buf *[]models.Point
+}
+
+// maxPooledPoints is the capacity above which a run's buffer is not kept.
+const maxPooledPoints = 1 << 16
+
+// releaseRuns gives the runs' pooled buffers back, cleared so that the
+// pool holds no references to the batch.
+func (s *Store) releaseRuns(runs []run) {
+	for _, r := range runs {
+		if r.buf == nil || cap(r.points) > maxPooledPoints {
+			continue
+		}
+		clear(r.points)
+		*r.buf = r.points[:0]
+		s.pointBufs.Put(r.buf)
+	}
+}
+
+// pointBuf returns a pooled buffer with room for n points.
+func (s *Store) pointBuf(n int) *[]models.Point {
+	buf, ok := s.pointBufs.Get().(*[]models.Point)
+	if !ok {
+		buf = new([]models.Point)
+	}
+	if cap(*buf) < n {
+		*buf = make([]models.Point, 0, n)
+	}
+	return buf
 }
 
 // Append stores b's points exactly once and returns when every one of
@@ -78,9 +109,11 @@ func (s *Store) appendBatch(ctx context.Context, b *models.Batch) error {
 		}
 		sealed, err := s.appendRuns(ctx, runs, b.Writer)
 		if err != nil || len(sealed) == 0 {
+			s.releaseRuns(runs)
 			return err
 		}
 		if attempt == maxRouteAttempts {
+			s.releaseRuns(runs)
 			return fmt.Errorf("append of %s: segments sealed under it %d times in a row: %w", b.Writer, attempt, errSegmentSealed)
 		}
 		// A split or merge sealed these runs' segments: wait until it is
@@ -92,6 +125,7 @@ func (s *Store) appendBatch(ctx context.Context, b *models.Batch) error {
 			s.rescaler(r.st.meta.Name).settle()
 			pts = append(pts, r.points...)
 		}
+		s.releaseRuns(runs)
 		slices.SortFunc(pts, func(a, b models.Point) int { return cmp.Compare(a.Seq, b.Seq) })
 		if err := ctx.Err(); err != nil {
 			return err
@@ -103,15 +137,12 @@ func (s *Store) appendBatch(ctx context.Context, b *models.Batch) error {
 // was sealed, which stored nothing.
 func (s *Store) appendRuns(ctx context.Context, runs []run, writer string) ([]run, error) {
 	errs := make([]error, len(runs))
-	if len(runs) == 1 {
-		errs[0] = s.appendRun(ctx, runs[0], writer)
-	} else {
-		var wg sync.WaitGroup
-		for i := range runs {
-			wg.Go(func() { errs[i] = s.appendRun(ctx, runs[i], writer) })
-		}
-		wg.Wait()
+	var wg sync.WaitGroup
+	for i := range runs[1:] {
+		wg.Go(func() { errs[i+1] = s.appendRun(ctx, runs[i+1], writer) })
 	}
+	errs[0] = s.appendRun(ctx, runs[0], writer)
+	wg.Wait()
 	var sealed []run
 	for i, err := range errs {
 		if errors.Is(err, errSegmentSealed) {
@@ -131,6 +162,7 @@ func validateBatch(b *models.Batch) error {
 	var (
 		prev       uint64
 		lastStream string // the previous point's stream, already checked
+		lastDevice string // and device
 	)
 	for i := range b.Points {
 		p := &b.Points[i]
@@ -150,8 +182,11 @@ func validateBatch(b *models.Batch) error {
 			}
 			lastStream = p.Stream
 		}
-		if err := models.ValidateDevice(p.Device); err != nil {
-			return fmt.Errorf("%w: point %d: %w", ErrBadBatch, i, err)
+		if p.Device != lastDevice {
+			if err := models.ValidateDevice(p.Device); err != nil {
+				return fmt.Errorf("%w: point %d: %w", ErrBadBatch, i, err)
+			}
+			lastDevice = p.Device
 		}
 		for _, f := range p.Fields {
 			if !f.Value.IsValid() {
@@ -215,7 +250,8 @@ func (s *Store) route(ctx context.Context, points []models.Point) ([]run, error)
 		return runs, nil
 	}
 	for j := range runs {
-		runs[j].points = make([]models.Point, 0, counts[j])
+		runs[j].buf = s.pointBuf(counts[j])
+		runs[j].points = (*runs[j].buf)[:0]
 	}
 	for i, j := range which {
 		runs[j].points = append(runs[j].points, points[i])

@@ -88,6 +88,11 @@ type Store struct {
 
 	// groups holds the live members of reader groups (group_members.go).
 	groups groupRegistry
+
+	// pointBufs pools the point slices of a batch's runs when it goes to
+	// several segments (route), which would otherwise be a fresh copy of
+	// the batch for the garbage collector each time.
+	pointBufs sync.Pool
 }
 
 // streamState is a cached stream with a router for its current epoch.
