@@ -193,7 +193,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen for HTTP: %w", err)
 	}
-	handler := httpapi.New(httpapi.Options{Store: st, Gatherer: reg, Logger: log.With("component", "http")})
+	stopping := make(chan struct{}) // closed when the HTTP server begins to stop
+	handler := httpapi.New(httpapi.Options{Store: st, Gatherer: reg, Logger: log.With("component", "http"), Stopping: stopping})
 	if !cfg.insecure {
 		handler = httpapi.RequireTokens(handler, keys)
 	}
@@ -201,6 +202,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	hs.RegisterOnShutdown(func() { close(stopping) })
 	log.Info("http api listening", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "tier2", cfg.tier2Dir, "tier_after", cfg.tierAfter, "fsync_always", cfg.syncAlways)
 
 	runCtx, cancelRun := context.WithCancel(ctx)

@@ -166,8 +166,24 @@ func TestSIGTERMStopsGracefullyAndDataSurvives(t *testing.T) {
 	if status, resp, err := post(c.url+"/v1/streams/vt/points", body); err != nil || status != 200 {
 		t.Fatalf("write: %d %s %v", status, resp, err)
 	}
+	// An open tail does not hold the shutdown up: it ends with a cut
+	// line and an error line that says why.
+	resp, err := client.Get(c.url + "/v1/streams/vt/tail?from=start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	if _, err := br.ReadString('\n'); err != nil { // the first cut: the tail runs
+		t.Fatal(err)
+	}
 	if code := c.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM", code)
+	}
+	rest, err := io.ReadAll(br)
+	lines := strings.Split(strings.TrimSpace(string(rest)), "\n")
+	if err != nil || len(lines) < 2 || !strings.HasPrefix(lines[len(lines)-2], `{"cut":`) || !strings.Contains(lines[len(lines)-1], "shutting down") {
+		t.Fatalf("tail after SIGTERM: %v, ends with %q", err, lines[max(0, len(lines)-2):])
 	}
 	c = startCore(t, dir)
 	got := readAll(t, c.url, "vt")

@@ -35,6 +35,11 @@ type Options struct {
 	// Heartbeat is how often an idle tail writes a cut line (0:
 	// DefaultHeartbeat).
 	Heartbeat time.Duration
+	// Stopping, when closed, ends every open tail with its last cut line
+	// and an error line saying the server is shutting down, so that a
+	// graceful shutdown does not wait for tails (which never end on their
+	// own). Connect it to http.Server.RegisterOnShutdown.
+	Stopping <-chan struct{}
 }
 
 // api holds the handlers' dependencies.
@@ -44,11 +49,12 @@ type api struct {
 	maxBody    int64
 	splitLease time.Duration
 	heartbeat  time.Duration
+	stopping   <-chan struct{}
 }
 
 // New returns the HTTP handler of the API.
 func New(opts Options) http.Handler {
-	a := &api{st: opts.Store, log: opts.Logger, maxBody: opts.MaxBodyBytes, splitLease: opts.SplitLease, heartbeat: opts.Heartbeat}
+	a := &api{st: opts.Store, log: opts.Logger, maxBody: opts.MaxBodyBytes, splitLease: opts.SplitLease, heartbeat: opts.Heartbeat, stopping: opts.Stopping}
 	if a.heartbeat <= 0 {
 		a.heartbeat = DefaultHeartbeat
 	}
@@ -164,6 +170,8 @@ func (a *api) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrCutTiered), errors.Is(err, store.ErrSplitExpired), errors.Is(err, store.ErrBehindRetention),
 		errors.Is(err, store.ErrRebalance):
 		status = http.StatusConflict
+	case errors.Is(err, ErrShuttingDown):
+		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.Canceled):
 		return // the client left
 	}

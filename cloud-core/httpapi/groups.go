@@ -139,6 +139,9 @@ func (a *api) checkpoint(w http.ResponseWriter, r *http.Request, stream, group s
 // and, when the group's segments are handed out again, a last cut line
 // and {"rebalance":true}: the member checkpoints that cut and reconnects.
 func (a *api) groupTail(w http.ResponseWriter, r *http.Request, stream, group string) {
+	if a.stopped(w) {
+		return
+	}
 	v := r.URL.Query()
 	member := v.Get("member")
 	if err := models.ValidateID("member", member); err != nil {
@@ -180,7 +183,9 @@ func (a *api) groupTail(w http.ResponseWriter, r *http.Request, stream, group st
 			return nil
 		},
 	}
-	err = a.st.GroupTail(r.Context(), stream, group, member, opts, tw.point)
+	ctx, cancel := a.tailContext(r)
+	defer cancel(nil)
+	err = a.st.GroupTail(ctx, stream, group, member, opts, tw.point)
 	if errors.Is(err, store.ErrRebalance) && r.Context().Err() == nil {
 		if !tw.started() {
 			tw.start()
@@ -191,5 +196,5 @@ func (a *api) groupTail(w http.ResponseWriter, r *http.Request, stream, group st
 		_ = tw.out.flush()
 		return
 	}
-	a.endTail(w, r, tw, err)
+	a.endTail(w, r, ctx, tw, err)
 }

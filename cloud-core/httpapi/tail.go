@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -66,6 +68,9 @@ func parseCutEvery(v url.Values) (time.Duration, error) {
 
 // tail follows a stream: GET /v1/streams/{stream}/tail?from=&device=&start=&cut_every=.
 func (a *api) tail(w http.ResponseWriter, r *http.Request, stream string) {
+	if a.stopped(w) {
+		return
+	}
 	v := r.URL.Query()
 	opts, err := tailOptions(v, stream)
 	if err != nil {
@@ -80,12 +85,52 @@ func (a *api) tail(w http.ResponseWriter, r *http.Request, stream string) {
 	tw := &tailWriter{w: w, cutEvery: every, heartbeat: a.heartbeat}
 	opts.Progress = tw.progress
 	opts.Heartbeat = a.heartbeat
-	err = a.st.Tail(r.Context(), stream, opts, tw.point)
-	a.endTail(w, r, tw, err)
+	ctx, cancel := a.tailContext(r)
+	defer cancel(nil)
+	err = a.st.Tail(ctx, stream, opts, tw.point)
+	a.endTail(w, r, ctx, tw, err)
 }
 
-// endTail ends a tail's response after Tail returned err.
-func (a *api) endTail(w http.ResponseWriter, r *http.Request, tw *tailWriter, err error) {
+// ErrShuttingDown ends the open tails when the server shuts down.
+var ErrShuttingDown = errors.New("server shutting down: resume from the last cut")
+
+// stopped reports whether the server began to stop; it then answers 503.
+func (a *api) stopped(w http.ResponseWriter) bool {
+	select {
+	case <-a.stopping:
+		a.fail(w, ErrShuttingDown)
+		return true
+	default:
+		return false
+	}
+}
+
+// tailContext returns the context of a tail: the request's, cancelled
+// with ErrShuttingDown when the server begins to stop.
+func (a *api) tailContext(r *http.Request) (context.Context, context.CancelCauseFunc) {
+	ctx, cancel := context.WithCancelCause(r.Context())
+	if a.stopping != nil {
+		go func() {
+			select {
+			case <-a.stopping:
+				cancel(ErrShuttingDown)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
+// endTail ends a tail's response after Tail, run with ctx from
+// tailContext, returned err.
+func (a *api) endTail(w http.ResponseWriter, r *http.Request, ctx context.Context, tw *tailWriter, err error) {
+	if r.Context().Err() == nil && errors.Is(context.Cause(ctx), ErrShuttingDown) {
+		// Say so after the last cut, which resumes exactly.
+		err = ErrShuttingDown
+		if tw.started() {
+			tw.finalCut()
+		}
+	}
 	if !tw.started() {
 		if err == nil {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "done"})

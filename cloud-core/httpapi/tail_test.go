@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tributary-iot/tributary/cloud-core/httpapi"
 )
 
 // tailLine is one line of a tail: a point or a cut.
@@ -249,4 +252,55 @@ func checkTailed(t *testing.T, ls []tailLine, from uint64) map[string]uint64 {
 		}
 	}
 	return first
+}
+
+// TestTailEndsAtShutdown: when the server begins to stop, an open tail
+// ends at once with its last cut and an error line saying why, rather
+// than holding the shutdown up; the cut resumes exactly.
+func TestTailEndsAtShutdown(t *testing.T) {
+	stopping := make(chan struct{})
+	hs, st := newTestServer(t, func(o *httpapi.Options) { o.Stopping = stopping }, nil)
+	body := `{"writer":"gw-1.normal","seq":1,"device":"veh-1","time":1764072000000000000,"fields":{"v":1}}` + "\n" +
+		`{"writer":"gw-1.normal","seq":2,"device":"veh-1","time":1764072001000000000,"fields":{"v":2}}` + "\n"
+	if status, resp := do(t, hs, "POST", "/v1/streams/vt/points", body); status != 200 {
+		t.Fatalf("write: %d %s", status, resp)
+	}
+	// cut_every=1h: the tail's cut after the points waits, so only the
+	// shutdown can write it.
+	ch := openTail(t, hs, "/v1/streams/vt/tail?from=start&cut_every=1h")
+	points, _ := collect(t, ch, func(p []tailLine) bool { return len(p) == 2 })
+	close(stopping)
+	var last []tailLine
+	timeout := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case l, ok := <-ch:
+			if !ok {
+				done = true
+				break
+			}
+			last = append(last, l)
+		case <-timeout:
+			t.Fatalf("tail still open 10 s after the shutdown began (lines %+v)", last)
+		}
+	}
+	if len(last) < 2 || last[len(last)-2].Cut == nil || !strings.Contains(last[len(last)-1].Error, "shutting down") {
+		t.Fatalf("tail ended with %+v, want a cut line and a shutting-down error", last)
+	}
+	cut := *last[len(last)-2].Cut
+	// New tails are refused now; the next server on the store resumes
+	// the cut after both points.
+	if status, _ := do(t, hs, "GET", "/v1/streams/vt/tail?from=start", ""); status != http.StatusServiceUnavailable {
+		t.Fatalf("tail while stopping: %d", status)
+	}
+	hs = httptest.NewServer(httpapi.New(httpapi.Options{Store: st}))
+	t.Cleanup(hs.Close) // after the tail below is cancelled
+	if status, resp := do(t, hs, "POST", "/v1/streams/vt/points",
+		`{"writer":"gw-1.normal","seq":3,"device":"veh-1","time":1764072002000000000,"fields":{"v":3}}`+"\n"); status != 200 {
+		t.Fatalf("write: %d %s", status, resp)
+	}
+	more, _ := collect(t, openTail(t, hs, "/v1/streams/vt/tail?from="+url.QueryEscape(cut)), func(p []tailLine) bool { return len(p) == 1 })
+	if more[0].Seq != 3 || points[0].Seq != 1 || points[1].Seq != 2 {
+		t.Fatalf("points %+v then, from cut %q, %+v", points, cut, more)
+	}
 }
