@@ -209,7 +209,6 @@ func TestReadErrors(t *testing.T) {
 		{"tail bad cut", "/v1/streams/vt/tail?from=0:x", 400, "invalid stream cut"},
 		{"tail cut of an unknown segment", "/v1/streams/vt/tail?from=7:1", 400, "unknown segment"},
 		{"tail cut past the end", "/v1/streams/vt/tail?from=0:9999", 400, "past the end"},
-		{"tail cut inside a chunk", "/v1/streams/vt/tail?from=0:2", 409, "inside chunk"},
 		{"tail bad device", "/v1/streams/vt/tail?device=a%01b", 400, "device"},
 		{"tail bad start", "/v1/streams/vt/tail?start=x", 400, "start"},
 		{"tail bad cut_every", "/v1/streams/vt/tail?cut_every=-1s", 400, "cut_every"},

@@ -193,21 +193,37 @@ func TestTailDuringIngest(t *testing.T) {
 	if mid.cut == "" {
 		t.Fatalf("no cut line in the middle of the last points: %v", moreCuts)
 	}
-	resumed := openTail(t, hs, "/v1/streams/vt/tail?from="+mid.cut)
-	rest, _ := collect(t, resumed, func(p []tailLine) bool { return len(p) >= 500-mid.after })
-	want := map[uint64]bool{}
-	for _, l := range more[mid.after:] {
-		want[l.Seq] = true
-	}
-	for _, l := range rest {
-		if !want[l.Seq] {
-			t.Errorf("resumed tail delivered seq %d, which came before the cut", l.Seq)
+	resume := func(how string) {
+		t.Helper()
+		rest, _ := collect(t, openTail(t, hs, "/v1/streams/vt/tail?from="+mid.cut), func(p []tailLine) bool { return len(p) >= 500-mid.after })
+		want := map[uint64]bool{}
+		for _, l := range more[mid.after:] {
+			want[l.Seq] = true
 		}
-		delete(want, l.Seq)
+		for _, l := range rest {
+			if !want[l.Seq] {
+				t.Errorf("%s: resumed tail delivered seq %d, which came before the cut or twice", how, l.Seq)
+			}
+			delete(want, l.Seq)
+		}
+		if len(want) > 0 {
+			t.Errorf("%s: resumed tail missed %d points", how, len(want))
+		}
 	}
-	if len(want) > 0 {
-		t.Errorf("resumed tail missed %d points", len(want))
+	resume("from tier 1")
+
+	// And again once tiering moved the cut's positions into the middle of
+	// a chunk and trimmed tier 1: the chunk's rows from those positions on.
+	if status, body := do(t, hs, "POST", "/v1/streams/vt/tier", ""); status != 200 {
+		t.Fatalf("tier: %d %s", status, body)
 	}
+	var info struct {
+		Tier1Messages uint64 `json:"tier1_messages"`
+	}
+	if err := json.Unmarshal(get(t, hs, "/v1/streams/vt"), &info); err != nil || info.Tier1Messages != 0 {
+		t.Fatalf("tier 1 still holds %d messages (%v)", info.Tier1Messages, err)
+	}
+	resume("from inside a chunk")
 }
 
 func countDevice(ls []tailLine, dev string) int {

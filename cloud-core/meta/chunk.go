@@ -31,6 +31,9 @@ type Chunk struct {
 	Writers int `json:"writers"`
 	// Created is when the chunk was indexed (Unix ns).
 	Created int64 `json:"created"`
+	// Positions says the chunk holds each row's tier-1 position, so that
+	// a read can start inside it (tier2.ChunkInfo.Positions).
+	Positions bool `json:"positions,omitempty"`
 }
 
 func (c *Chunk) validate() error {

@@ -14,8 +14,8 @@ var (
 	// segments the stream does not have.
 	ErrBadCut = errors.New("invalid stream cut")
 	// ErrCutTiered is returned (wrapped) by Tail when a cut's position lies
-	// inside a tier-2 chunk: chunks keep no per-message positions, so the
-	// reader must resume by time instead.
+	// inside a tier-2 chunk written without per-row positions (before
+	// chunks kept them): the reader must resume by time instead.
 	ErrCutTiered = errors.New("stream cut position was moved into a tier-2 chunk")
 	// ErrClosed is returned by calls on a closed Store.
 	ErrClosed = errors.New("store closed")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tributary-iot/tributary/cloud-core/meta"
 	"github.com/tributary-iot/tributary/cloud-core/segment"
 	"github.com/tributary-iot/tributary/cloud-core/tier1"
 	"github.com/tributary-iot/tributary/cloud-core/tier2"
@@ -169,14 +170,21 @@ func (sc *scan) run(ctx context.Context, from uint64) error {
 			if sc.bounded && c.FirstPos > sc.end {
 				return nil
 			}
+			fromPos := c.FirstPos // the chunk is read from this position on
 			if c.FirstPos < pos {
 				if (pos == from || sc.fromTier1) && sc.inside != nil {
-					return fmt.Errorf("%s/%s position %d is inside chunk [%d,%d]: %w", sc.stream, sc.seg, pos, c.FirstPos, c.LastPos, sc.inside)
+					// A resume inside the chunk: its rows hold their
+					// positions, unless it was written before they did.
+					if !c.Positions {
+						return fmt.Errorf("%s/%s position %d is inside chunk [%d,%d]: %w", sc.stream, sc.seg, pos, c.FirstPos, c.LastPos, sc.inside)
+					}
+					fromPos = pos
+				} else {
+					// Chunks are contiguous and the fence keeps trims behind
+					// readers in tier 1: a chunk never starts behind a
+					// position a reader reached.
+					return fmt.Errorf("BUG: %s/%s: chunk [%d,%d] starts before read position %d", sc.stream, sc.seg, c.FirstPos, c.LastPos, pos)
 				}
-				// Chunks are contiguous and the fence keeps trims behind
-				// readers in tier 1: a chunk never starts behind a
-				// position a reader reached.
-				return fmt.Errorf("BUG: %s/%s: chunk [%d,%d] starts before read position %d", sc.stream, sc.seg, c.FirstPos, c.LastPos, pos)
 			}
 			if c.FirstPos > pos {
 				if err := sc.gap(pos, c.FirstPos-1, from); err != nil {
@@ -186,7 +194,7 @@ func (sc *scan) run(ctx context.Context, from uint64) error {
 			if sc.bounded && c.LastPos > sc.end {
 				return fmt.Errorf("%s/%s positions [%d,%d] end inside chunk [%d,%d]: %w", sc.stream, sc.seg, from, sc.end, c.FirstPos, c.LastPos, ErrSplitExpired)
 			}
-			if err := sc.chunk(ctx, c.Path, c.MinTime, c.MaxTime, c.MinDevice, c.MaxDevice, c.Rows, c.LastPos); err != nil {
+			if err := sc.chunk(ctx, &c, fromPos); err != nil {
 				return err
 			}
 			pos = c.LastPos + 1
@@ -221,16 +229,17 @@ func (sc *scan) gap(lo, hi, from uint64) error {
 }
 
 // chunk reads one tier-2 chunk.
-func (sc *scan) chunk(ctx context.Context, path string, minT, maxT int64, minDev, maxDev string, rows int64, last uint64) error {
+func (sc *scan) chunk(ctx context.Context, c *meta.Chunk, fromPos uint64) error {
 	q := &sc.q
-	if !q.overlaps(minT, maxT) || q.Device != "" && (q.Device < minDev || q.Device > maxDev) {
+	path, last := c.Path, c.LastPos
+	if !q.overlaps(c.MinTime, c.MaxTime) || q.Device != "" && (q.Device < c.MinDevice || q.Device > c.MaxDevice) {
 		return sc.out.boundary(last)
 	}
-	if sc.out.counting() && q.covers(minT, maxT) {
-		sc.out.covered(rows)
+	if sc.out.counting() && fromPos == c.FirstPos && q.covers(c.MinTime, c.MaxTime) {
+		sc.out.covered(c.Rows)
 		return sc.out.boundary(last)
 	}
-	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device}
+	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device, FromPos: fromPos}
 	err := sc.s.t2.Read(ctx, path, f, func(p *models.Point) error {
 		if !q.match(p) {
 			return nil

@@ -258,11 +258,16 @@ func (s *Store) checkPosition(ctx context.Context, stream, seg string, pos uint6
 	if err != nil {
 		return err
 	}
-	if len(snap.Chunks) > 0 && snap.Chunks[0].FirstPos < pos {
+	if len(snap.Chunks) > 0 && snap.Chunks[0].FirstPos <= pos {
+		// A chunk holds pos: it can be entered there if pos is its first
+		// position or its rows hold their positions.
 		c := snap.Chunks[0]
+		if c.FirstPos == pos || c.Positions {
+			return nil
+		}
 		return fmt.Errorf("%s/%s position %d is inside chunk [%d,%d]: %w", stream, seg, pos, c.FirstPos, c.LastPos, ErrCutTiered)
 	}
-	if pos <= snap.Tiered && (len(snap.Chunks) == 0 || snap.Chunks[0].FirstPos != pos) {
+	if pos <= snap.Tiered {
 		return fmt.Errorf("%s/%s position %d: %w", stream, seg, pos, ErrBehindRetention)
 	}
 	return nil

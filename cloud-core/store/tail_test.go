@@ -11,6 +11,7 @@ import (
 	"github.com/tributary-iot/tributary/cloud-core/meta"
 	"github.com/tributary-iot/tributary/cloud-core/segment"
 	"github.com/tributary-iot/tributary/cloud-core/store"
+	"github.com/tributary-iot/tributary/cloud-core/tier2"
 	"github.com/tributary-iot/tributary/models"
 )
 
@@ -146,12 +147,16 @@ func TestTailFromACutAcrossTiers(t *testing.T) {
 		}
 	}
 
+	// From a cut inside the chunk ([1,2], cut at 2): the chunk's rows of
+	// position 2, then tier 1, exactly once.
+	ch3, _ := startTail(t, e, store.TailOptions{From: &models.StreamCut{Positions: map[string]uint64{"0": 2}}})
+	checkExactlyOnce(t, points(receive(t, ch3, 30)), expect(nil, "w", 11, 40))
+
 	for _, tc := range []struct {
 		name string
 		cut  models.StreamCut
 		want error
 	}{
-		{"inside a chunk", models.StreamCut{Positions: map[string]uint64{"0": 2}}, store.ErrCutTiered},
 		{"unknown segment", models.StreamCut{Positions: map[string]uint64{"7": 1}}, store.ErrBadCut},
 		{"other stream", models.StreamCut{Stream: "t", Positions: map[string]uint64{"0": 1}}, store.ErrBadCut},
 		{"past the end", models.StreamCut{Positions: map[string]uint64{"0": 99}}, store.ErrBadCut},
@@ -346,4 +351,36 @@ func FuzzParseCut(f *testing.F) {
 			}
 		}
 	})
+}
+
+// positionlessChunks writes chunks without per-row positions, as versions
+// before them did.
+type positionlessChunks struct{ store.Chunks }
+
+func (c positionlessChunks) Write(ctx context.Context, spec tier2.ChunkSpec, pts []models.Point) (tier2.ChunkInfo, error) {
+	spec.Positions = nil
+	return c.Chunks.Write(ctx, spec, pts)
+}
+
+// TestTailCutInsideAnOldChunk: a chunk written without positions cannot
+// be entered in the middle; its first position still resumes exactly.
+func TestTailCutInsideAnOldChunk(t *testing.T) {
+	e := newEnv(t, func(o *store.Options) {
+		if _, ok := o.Tier2.(positionlessChunks); !ok {
+			o.Tier2 = positionlessChunks{o.Tier2}
+		}
+	})
+	ctx := context.Background()
+	e.append(batch("s", "w.normal", 1, 10, 3))  // position 1
+	e.append(batch("s", "w.normal", 11, 20, 3)) // position 2
+	if _, err := e.st.Tier(ctx, "s", store.TierOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.st.Tail(ctx, "s", store.TailOptions{From: &models.StreamCut{Positions: map[string]uint64{"0": 2}}},
+		func(string, uint64, *models.Point) error { return nil })
+	if !errors.Is(err, store.ErrCutTiered) {
+		t.Fatalf("cut inside an old chunk: %v, want ErrCutTiered", err)
+	}
+	ch, _ := startTail(t, e, store.TailOptions{From: &models.StreamCut{Positions: map[string]uint64{"0": 1}}})
+	checkExactlyOnce(t, points(receive(t, ch, 20)), expect(nil, "w", 1, 20))
 }

@@ -78,7 +78,7 @@ func (s *Store) tierSegment(ctx context.Context, stream, seg string, before time
 		if err != nil || len(c.points) == 0 {
 			return total, err
 		}
-		spec := tier2.ChunkSpec{Stream: stream, Segment: seg, FirstPos: tiered + 1, LastPos: c.last}
+		spec := tier2.ChunkSpec{Stream: stream, Segment: seg, FirstPos: tiered + 1, LastPos: c.last, Positions: c.positions}
 		info, err := s.t2.Write(ctx, spec, c.points)
 		if err != nil {
 			return total, fmt.Errorf("cannot write chunk of %s/%s [%d,%d]: %w", stream, seg, spec.FirstPos, spec.LastPos, err)
@@ -86,7 +86,7 @@ func (s *Store) tierSegment(ctx context.Context, stream, seg string, before time
 		entry := meta.Chunk{
 			Path: info.Path, Stream: stream, Segment: seg, FirstPos: spec.FirstPos, LastPos: spec.LastPos,
 			MinTime: info.MinTime, MaxTime: info.MaxTime, MinDevice: info.MinDevice, MaxDevice: info.MaxDevice,
-			Rows: info.Rows, Bytes: info.Bytes,
+			Rows: info.Rows, Bytes: info.Bytes, Positions: info.Positions,
 		}
 		if err := s.meta.CommitChunk(entry, c.marks); err != nil {
 			return total, fmt.Errorf("cannot index chunk %s: %w", info.Path, err)
@@ -104,10 +104,12 @@ func (s *Store) tierSegment(ctx context.Context, stream, seg string, before time
 
 // collected is one chunk's worth of tier-1 messages.
 type collected struct {
-	points   []models.Point
-	marks    map[string]uint64
-	last     uint64
-	messages int64
+	points []models.Point
+	// positions holds each point's tier-1 position.
+	positions []uint64
+	marks     map[string]uint64
+	last      uint64
+	messages  int64
 }
 
 // collect reads tier-1 messages from position from on, stopping at the
@@ -138,6 +140,9 @@ func (s *Store) collect(ctx context.Context, stream, seg string, from uint64, be
 			return c, err
 		}
 		c.points = append(c.points, b.Points...)
+		for range b.Points {
+			c.positions = append(c.positions, m.Pos)
+		}
 		c.marks[m.Summary.Writer] = max(c.marks[m.Summary.Writer], m.Summary.Mark)
 		c.last = m.Pos
 		c.messages++

@@ -27,20 +27,25 @@ import (
 )
 
 func TestArrowReadsChunks(t *testing.T) {
+	trucks := truckPoints(5, 20*time.Minute)
 	for _, tc := range []struct {
-		name   string
-		points []models.Point
-		opts   tier2.Options
+		name      string
+		points    []models.Point
+		opts      tier2.Options
+		positions []uint64
 	}{
-		{"mixed", mixedPoints(), tier2.Options{}},
-		{"trucks", truckPoints(5, 20*time.Minute), tier2.Options{RowGroupRows: 2500, PageBytes: 8 << 10}},
-		{"high-cardinality", highCardinalityPoints(), tier2.Options{PageBytes: 64 << 10}},
+		{"mixed", mixedPoints(), tier2.Options{}, nil},
+		{"positions", trucks, tier2.Options{RowGroupRows: 2500}, messagePositions(trucks, 1, 150)},
+		{"trucks", trucks, tier2.Options{RowGroupRows: 2500, PageBytes: 8 << 10}, nil},
+		{"high-cardinality", highCardinalityPoints(), tier2.Options{PageBytes: 64 << 10}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			tc.opts.Root = root
 			s := openStore(t, tc.opts)
-			info := write(t, s, spec("1", 1, 100), tc.points)
+			sp := spec("1", 1, 100)
+			sp.Positions = tc.positions
+			info := write(t, s, sp, tc.points)
 			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(info.Path)))
 			if err != nil {
 				t.Fatal(err)
@@ -51,8 +56,11 @@ func TestArrowReadsChunks(t *testing.T) {
 			}
 			defer rdr.Close()
 			checkArrowMetadata(t, rdr, info)
-			got := arrowPoints(t, rdr, info)
+			got, pos := arrowPoints(t, rdr, info)
 			assertPoints(t, got, sorted(tc.points))
+			if tc.positions != nil {
+				checkPositions(t, tc.points, tc.positions, got, pos)
+			}
 		})
 	}
 }
@@ -126,9 +134,32 @@ func checkArrowMetadata(t *testing.T, rdr *file.Reader, info tier2.ChunkInfo) {
 	}
 }
 
+// checkPositions checks that each point read has the position it was
+// written with (points are told apart by agent and seq).
+func checkPositions(t *testing.T, points []models.Point, positions []uint64, got []models.Point, pos []uint64) {
+	t.Helper()
+	type key struct {
+		agent string
+		seq   uint64
+	}
+	want := make(map[key]uint64, len(points))
+	for i, p := range points {
+		want[key{p.Agent, p.Seq}] = positions[i]
+	}
+	if len(pos) != len(got) {
+		t.Fatalf("arrow read %d positions for %d rows", len(pos), len(got))
+	}
+	for i, p := range got {
+		if w := want[key{p.Agent, p.Seq}]; pos[i] != w {
+			t.Fatalf("row %d (%s seq %d): position %d, written %d", i, p.Agent, p.Seq, pos[i], w)
+		}
+	}
+}
+
 // arrowPoints reads the whole chunk through pqarrow and rebuilds points,
-// using only the column names from info.
-func arrowPoints(t *testing.T, rdr *file.Reader, info tier2.ChunkInfo) []models.Point {
+// using only the column names from info, and the "pos" column when info
+// says the chunk has one.
+func arrowPoints(t *testing.T, rdr *file.Reader, info tier2.ChunkInfo) ([]models.Point, []uint64) {
 	t.Helper()
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1000}, memory.DefaultAllocator)
 	if err != nil {
@@ -149,7 +180,10 @@ func arrowPoints(t *testing.T, rdr *file.Reader, info tier2.ChunkInfo) []models.
 	}
 	tr := array.NewTableReader(tbl, 700)
 	defer tr.Release()
-	var out []models.Point
+	var (
+		out []models.Point
+		pos []uint64
+	)
 	for tr.Next() {
 		rec := tr.RecordBatch()
 		column := func(name string) arrow.Array {
@@ -164,6 +198,9 @@ func arrowPoints(t *testing.T, rdr *file.Reader, info tier2.ChunkInfo) []models.
 		seq := column("seq").(*array.Uint64)
 		agent := column("agent").(*array.String)
 		received := column("received").(*array.Timestamp)
+		if info.Positions {
+			pos = append(pos, column("pos").(*array.Uint64).Uint64Values()...)
+		}
 		for i := range int(rec.NumRows()) {
 			p := models.Point{
 				Device: device.Value(i), Stream: info.Stream, Time: int64(tm.Value(i)), Seq: seq.Value(i),
@@ -188,7 +225,7 @@ func arrowPoints(t *testing.T, rdr *file.Reader, info tier2.ChunkInfo) []models.
 	if err := tr.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return out, pos
 }
 
 func arrowValue(t *testing.T, f tier2.FieldSchema, arr arrow.Array, i int) models.Value {

@@ -35,6 +35,9 @@ type ChunkInfo struct {
 	Fields []FieldSchema `json:"fields"`
 	// Tags lists the tag columns, sorted by key.
 	Tags []TagSchema `json:"tags"`
+	// Positions says the chunk has a "pos" column: each row's tier-1
+	// position, so that a read can start inside the chunk.
+	Positions bool `json:"positions,omitempty"`
 }
 
 // FieldSchema describes the column that holds the values of one field key
@@ -91,6 +94,7 @@ type footerMeta struct {
 	Fields    []footerField    `json:"fields"`
 	Tags      []TagSchema      `json:"tags"`
 	RowGroups []rowGroupBounds `json:"row_groups"`
+	Positions bool             `json:"positions,omitempty"`
 }
 
 type footerField struct {
@@ -116,7 +120,7 @@ func (info *ChunkInfo) footer(groups []rowGroupBounds) ([]byte, error) {
 		Format: footerVersion, Stream: info.Stream, Segment: info.Segment,
 		FirstPos: info.FirstPos, LastPos: info.LastPos, Rows: info.Rows, Devices: info.Devices,
 		MinTime: info.MinTime, MaxTime: info.MaxTime, MinDevice: info.MinDevice, MaxDevice: info.MaxDevice,
-		Tags: info.Tags, RowGroups: groups,
+		Tags: info.Tags, RowGroups: groups, Positions: info.Positions,
 	}
 	for _, f := range info.Fields {
 		m.Fields = append(m.Fields, footerField{
@@ -138,7 +142,7 @@ func parseFooter(data []byte) (ChunkInfo, []rowGroupBounds, error) {
 	info := ChunkInfo{
 		Stream: m.Stream, Segment: m.Segment, FirstPos: m.FirstPos, LastPos: m.LastPos,
 		MinTime: m.MinTime, MaxTime: m.MaxTime, MinDevice: m.MinDevice, MaxDevice: m.MaxDevice,
-		Rows: m.Rows, Devices: m.Devices, RowGroups: len(m.RowGroups), Tags: m.Tags,
+		Rows: m.Rows, Devices: m.Devices, RowGroups: len(m.RowGroups), Tags: m.Tags, Positions: m.Positions,
 	}
 	for _, f := range m.Fields {
 		kind, err := models.ParseKind(f.Kind)

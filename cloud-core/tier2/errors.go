@@ -19,6 +19,9 @@ var (
 	// OpenChunk or Remove is not a chunk path relative to the store's root
 	// (absolute, with "..", or not ending in ".parquet").
 	ErrBadPath = errors.New("invalid chunk path")
+	// ErrNoPositions is returned (wrapped) by Read and Count for a filter
+	// that starts inside a chunk written without positions.
+	ErrNoPositions = errors.New("chunk has no per-row positions")
 )
 
 // CorruptionError reports a chunk file that cannot be decoded: torn,

@@ -33,6 +33,11 @@ type ChunkSpec struct {
 	// FirstPos and LastPos are the first and last tier-1 positions (message
 	// numbers in the segment) the chunk's points came from, inclusive.
 	FirstPos, LastPos uint64
+	// Positions, when not nil, holds for each point given to Write (same
+	// index) the tier-1 position it came from, within [FirstPos, LastPos].
+	// The chunk then has a "pos" column, and a read can start at any
+	// position inside it (Filter.FromPos).
+	Positions []uint64
 }
 
 // Validate reports whether s can name a chunk; errors wrap ErrBadSpec.

@@ -16,12 +16,15 @@ const (
 	colSeq      = "seq"
 	colAgent    = "agent"
 	colReceived = "received"
+	// colPos holds each row's tier-1 position, in chunks written with
+	// ChunkSpec.Positions.
+	colPos = "pos"
 )
 
 // reserved holds the column names that field and tag columns never take:
 // the fixed columns, and "stream" and "date", which Hive-style readers add
 // from the directory names.
-var reserved = [...]string{colDevice, colTime, colSeq, colAgent, colReceived, "stream", "date"}
+var reserved = [...]string{colDevice, colTime, colSeq, colAgent, colReceived, colPos, "stream", "date"}
 
 const (
 	tagPrefix   = "tag_"
@@ -74,7 +77,7 @@ type floatState struct {
 func planChunk(spec ChunkSpec, points []models.Point, rowGroupRows int) *chunkPlan {
 	p := &chunkPlan{info: ChunkInfo{
 		Stream: spec.Stream, Segment: spec.Segment, FirstPos: spec.FirstPos, LastPos: spec.LastPos,
-		Rows: int64(len(points)),
+		Rows: int64(len(points)), Positions: spec.Positions != nil,
 	}}
 	p.sortPoints(points)
 

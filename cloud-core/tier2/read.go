@@ -22,6 +22,11 @@ type Filter struct {
 	// Fields, when not nil, keeps only the fields with these keys (of any
 	// kind); an empty non-nil slice keeps no field. Tags are always read.
 	Fields []string
+	// FromPos, when after the chunk's first position, keeps only the rows
+	// from tier-1 positions at or after it: a read that resumes inside the
+	// chunk. Only chunks written with positions (ChunkInfo.Positions) can;
+	// others give ErrNoPositions.
+	FromPos uint64
 }
 
 func (f *Filter) matchTime(t int64) bool {
@@ -50,11 +55,12 @@ type chunkReader struct {
 	info   ChunkInfo
 	groups []rowGroupBounds
 
-	// The columns read, set by prepare; device and time are always set.
-	device, time, seq, agent, received *colReader
-	fields                             []fieldReader
-	tags                               []tagReader
-	active                             []*colReader
+	// The columns read, set by prepare; device and time are always set,
+	// pos when the filter starts inside the chunk.
+	device, time, seq, agent, received, pos *colReader
+	fields                                  []fieldReader
+	tags                                    []tagReader
+	active                                  []*colReader
 }
 
 type fieldReader struct {
@@ -204,6 +210,11 @@ func (c *chunkReader) checkSchema() error {
 			return err
 		}
 	}
+	if c.info.Positions {
+		if _, err := c.leaf(colPos, colInt64, false); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -232,6 +243,14 @@ func (c *chunkReader) prepare(f *Filter, points bool) error {
 	}
 	if c.time, err = c.column(colTime, colInt64, false); err != nil {
 		return err
+	}
+	if f.FromPos > c.info.FirstPos {
+		if !c.info.Positions {
+			return fmt.Errorf("chunk %q [%d,%d] from position %d: %w", c.path, c.info.FirstPos, c.info.LastPos, f.FromPos, ErrNoPositions)
+		}
+		if c.pos, err = c.column(colPos, colInt64, false); err != nil {
+			return err
+		}
 	}
 	if !points {
 		return nil
@@ -323,7 +342,8 @@ func (c *chunkReader) scan(ctx context.Context, f *Filter, emit func(*models.Poi
 				return n, c.fail(err)
 			}
 			for i := range size {
-				if !f.matchTime(c.time.outInts[i]) || f.Device != "" && c.device.outStrs[i] != f.Device {
+				if !f.matchTime(c.time.outInts[i]) || f.Device != "" && c.device.outStrs[i] != f.Device ||
+					c.pos != nil && uint64(c.pos.outInts[i]) < f.FromPos {
 					continue
 				}
 				n++

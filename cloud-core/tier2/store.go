@@ -169,6 +169,16 @@ func (s *Store) Write(ctx context.Context, spec ChunkSpec, points []models.Point
 	if len(points) > math.MaxInt32 {
 		return ChunkInfo{}, fmt.Errorf("%w: %d points in one chunk", ErrBadSpec, len(points))
 	}
+	if spec.Positions != nil {
+		if len(spec.Positions) != len(points) {
+			return ChunkInfo{}, fmt.Errorf("%w: %d positions for %d points", ErrBadSpec, len(spec.Positions), len(points))
+		}
+		for i, pos := range spec.Positions {
+			if pos < spec.FirstPos || pos > spec.LastPos {
+				return ChunkInfo{}, fmt.Errorf("%w: point %d: position %d outside [%d,%d]", ErrBadSpec, i, pos, spec.FirstPos, spec.LastPos)
+			}
+		}
+	}
 	start := time.Now()
 	plan := planChunk(spec, points, s.rowGroupRows)
 	info := plan.info
@@ -178,7 +188,7 @@ func (s *Store) Write(ctx context.Context, spec ChunkSpec, points []models.Point
 		return ChunkInfo{}, fmt.Errorf("cannot encode chunk footer: %w", err)
 	}
 	size, err := s.bucket.Put(ctx, info.Path, func(w io.Writer) error {
-		return newChunkWriter(w, plan, points, footer, s.codec, s.rowGroupRows, s.pageBytes).write(ctx)
+		return newChunkWriter(w, plan, points, spec.Positions, footer, s.codec, s.rowGroupRows, s.pageBytes).write(ctx)
 	})
 	if err != nil {
 		s.metrics.writeErrors.Inc()
@@ -230,7 +240,7 @@ func (s *Store) Count(ctx context.Context, path string, f Filter) (int64, error)
 		return 0, err
 	}
 	defer c.close()
-	if unfiltered {
+	if unfiltered && f.FromPos <= c.info.FirstPos {
 		return c.info.Rows, nil
 	}
 	if err := c.prepare(&f, false); err != nil {

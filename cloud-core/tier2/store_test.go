@@ -240,6 +240,8 @@ func TestWriteErrors(t *testing.T) {
 		{"bad-segment", spec("../0", 1, 1), one, tier2.ErrBadSpec},
 		{"dot-segment", spec(".0", 1, 1), one, tier2.ErrBadSpec},
 		{"positions", spec("0", 5, 4), one, tier2.ErrBadSpec},
+		{"row-positions-count", withPositions(spec("0", 1, 2), 1, 2), one, tier2.ErrBadSpec},
+		{"row-position-outside", withPositions(spec("0", 1, 2), 3), one, tier2.ErrBadSpec},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := s.Write(ctx, tc.spec, tc.points); !errors.Is(err, tc.want) {
@@ -415,5 +417,73 @@ func TestMetrics(t *testing.T) {
 	}
 	if _, err := tier2.Open(context.Background(), tier2.Options{Root: t.TempDir(), Registerer: reg}); err == nil {
 		t.Error("a second store on the same registry registered its metrics twice")
+	}
+}
+
+// withPositions returns sp with per-point positions.
+func withPositions(sp tier2.ChunkSpec, pos ...uint64) tier2.ChunkSpec {
+	sp.Positions = pos
+	return sp
+}
+
+// messagePositions numbers points as tier 1 would hold them, in their
+// order, per messages of n points from position first on.
+func messagePositions(points []models.Point, first uint64, n int) []uint64 {
+	pos := make([]uint64, len(points))
+	for i := range pos {
+		pos[i] = first + uint64(i/n)
+	}
+	return pos
+}
+
+// TestReadFromPosition: a chunk written with its points' tier-1 positions
+// reads from any position inside it exactly the points of that position
+// and later ones, with the other filters too; one written without them
+// refuses to.
+func TestReadFromPosition(t *testing.T) {
+	ctx := context.Background()
+	points := truckPoints(6, 20*time.Minute)
+	pos := messagePositions(points, 10, 97)
+	last := pos[len(pos)-1]
+	s := openStore(t, tier2.Options{RowGroupRows: 2000, PageBytes: 2 << 10})
+	info := write(t, s, withPositions(spec("3", 10, last), pos...), points)
+	if !info.Positions || info.RowGroups < 3 {
+		t.Fatalf("info %+v: want positions and several row groups", info)
+	}
+	if back, err := s.Info(ctx, info.Path); err != nil || !back.Positions {
+		t.Fatalf("Info from the footer: %+v %v", back, err)
+	}
+	from := func(p uint64) []models.Point {
+		var out []models.Point
+		for i := range points {
+			if pos[i] >= p {
+				out = append(out, points[i])
+			}
+		}
+		return sorted(out)
+	}
+	start := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC).Add(5 * time.Minute).UnixNano()
+	for _, f := range []tier2.Filter{
+		{FromPos: 10}, {FromPos: 11}, {FromPos: (10 + last) / 2}, {FromPos: last}, {FromPos: last + 1},
+		{FromPos: 40, Device: truckdata.Device(2)}, {FromPos: 40, Start: start}, {FromPos: 25, Fields: []string{}},
+	} {
+		want := filtered(from(f.FromPos), f)
+		assertPoints(t, readAll(t, s, info.Path, f), want)
+		if n, err := s.Count(ctx, info.Path, f); err != nil || n != int64(len(want)) {
+			t.Errorf("Count(%+v) = %d %v, want %d", f, n, err, len(want))
+		}
+	}
+
+	plain := write(t, s, spec("4", 10, last), points)
+	if plain.Positions {
+		t.Fatal("chunk written without positions says it has them")
+	}
+	assertPoints(t, readAll(t, s, plain.Path, tier2.Filter{FromPos: 10}), sorted(points))
+	err := s.Read(ctx, plain.Path, tier2.Filter{FromPos: 11}, func(*models.Point) error { return nil })
+	if !errors.Is(err, tier2.ErrNoPositions) {
+		t.Fatalf("read inside a chunk without positions: %v", err)
+	}
+	if _, err := s.Count(ctx, plain.Path, tier2.Filter{FromPos: 11}); !errors.Is(err, tier2.ErrNoPositions) {
+		t.Fatalf("count inside a chunk without positions: %v", err)
 	}
 }

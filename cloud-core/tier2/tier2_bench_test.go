@@ -130,6 +130,13 @@ func zstdCLI(b *testing.B, data []byte) int {
 // protocol after zstd (lp-zstd-go-B/value, lp-zstd19-B/value,
 // lp-zstd19-sorted-B/value), and the ratios x-vs-raw (how many times
 // smaller than raw) and of-zstd (chunk / the smallest zstd baseline).
+// benchSpec is the spec tiering would give the data: positions of tier-1
+// messages of 1,000 points in arrival order.
+func benchSpec(d *benchData) tier2.ChunkSpec {
+	pos := messagePositions(d.points, 1, 1000)
+	return withPositions(spec("0", 1, pos[len(pos)-1]), pos...)
+}
+
 func BenchmarkChunkSize(b *testing.B) {
 	d := loadBenchData(b, true)
 	s := openStore(b, tier2.Options{Bucket: &tier2.MemBucket{}})
@@ -137,7 +144,7 @@ func BenchmarkChunkSize(b *testing.B) {
 	b.SetBytes(int64(len(d.lp)))
 	var info tier2.ChunkInfo
 	for b.Loop() {
-		info = write(b, s, spec("0", 1, uint64(len(d.points))), d.points)
+		info = write(b, s, benchSpec(d), d.points)
 	}
 	per := func(n int) float64 { return float64(n) / float64(d.fieldValues) }
 	best := d.zstdGo
@@ -169,7 +176,7 @@ func BenchmarkWrite(b *testing.B) {
 			b.SetBytes(int64(len(d.lp)))
 			var info tier2.ChunkInfo
 			for b.Loop() {
-				info = write(b, s, spec("0", 1, uint64(len(d.points))), d.points)
+				info = write(b, s, benchSpec(d), d.points)
 			}
 			b.ReportMetric(float64(len(d.points))*float64(b.N)/b.Elapsed().Seconds(), "points/s")
 			b.ReportMetric(float64(info.Bytes)/float64(d.fieldValues), "B/value")
@@ -182,7 +189,7 @@ func BenchmarkWrite(b *testing.B) {
 func BenchmarkRead(b *testing.B) {
 	d := loadBenchData(b, false)
 	s := openStore(b, tier2.Options{Root: b.TempDir()})
-	info := write(b, s, spec("0", 1, uint64(len(d.points))), d.points)
+	info := write(b, s, benchSpec(d), d.points)
 	start := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC) // truckdata's default
 	for _, tc := range []struct {
 		name string

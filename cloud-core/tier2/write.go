@@ -42,6 +42,9 @@ func (p *chunkPlan) buildSchema() *parquet.Schema {
 		colAgent:    dictString(),
 		colReceived: deltaTime(),
 	}
+	if p.info.Positions {
+		g[colPos] = parquet.Encoded(parquet.Uint(64), &parquet.DeltaBinaryPacked)
+	}
 	for _, t := range p.info.Tags {
 		g[t.Column] = parquet.Optional(dictString())
 	}
@@ -71,14 +74,16 @@ func (p *chunkPlan) buildSchema() *parquet.Schema {
 // chunkWriter writes the rows of a plan through a parquet.Writer, a batch
 // of rows at a time, column by column.
 type chunkWriter struct {
-	plan   *chunkPlan
-	points []models.Point
-	pw     *parquet.Writer
+	plan      *chunkPlan
+	points    []models.Point
+	positions []uint64 // of the points, or nil
+	pw        *parquet.Writer
 
-	// Leaf column indexes of the fixed, field and tag columns.
-	device, time, seq, agent, received int
-	fieldLeaf                          []int
-	tagLeaf                            []int
+	// Leaf column indexes of the fixed, field and tag columns; pos is -1
+	// without positions.
+	device, time, seq, agent, received, pos int
+	fieldLeaf                               []int
+	tagLeaf                                 []int
 
 	// vals holds one batch of values per leaf column.
 	vals [][]parquet.Value
@@ -91,9 +96,9 @@ type chunkWriter struct {
 	lastTagCol []int
 }
 
-func newChunkWriter(w io.Writer, plan *chunkPlan, points []models.Point, footer []byte, codec parquet.WriterOption, rowGroupRows, pageBytes int) *chunkWriter {
+func newChunkWriter(w io.Writer, plan *chunkPlan, points []models.Point, positions []uint64, footer []byte, codec parquet.WriterOption, rowGroupRows, pageBytes int) *chunkWriter {
 	schema := plan.buildSchema()
-	cw := &chunkWriter{plan: plan, points: points}
+	cw := &chunkWriter{plan: plan, points: points, positions: positions, pos: -1}
 	cw.pw = parquet.NewWriter(w, schema, codec,
 		parquet.PageBufferSize(pageBytes),
 		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
@@ -112,6 +117,9 @@ func newChunkWriter(w io.Writer, plan *chunkPlan, points []models.Point, footer 
 	}
 	cw.device, cw.time, cw.seq = leaf(colDevice), leaf(colTime), leaf(colSeq)
 	cw.agent, cw.received = leaf(colAgent), leaf(colReceived)
+	if plan.info.Positions {
+		cw.pos = leaf(colPos)
+	}
 	for _, f := range plan.info.Fields {
 		cw.fieldLeaf = append(cw.fieldLeaf, leaf(f.Column))
 	}
@@ -171,6 +179,9 @@ func (cw *chunkWriter) writeBatch(rows []sortKey) error {
 		cw.vals[cw.seq][r] = parquet.Int64Value(int64(p.Seq)).Level(0, 0, cw.seq)
 		cw.vals[cw.agent][r] = parquet.ByteArrayValue(bytesOf(p.Agent)).Level(0, 0, cw.agent)
 		cw.vals[cw.received][r] = parquet.Int64Value(p.Received).Level(0, 0, cw.received)
+		if cw.pos >= 0 {
+			cw.vals[cw.pos][r] = parquet.Int64Value(int64(cw.positions[k.index])).Level(0, 0, cw.pos)
+		}
 		for i, f := range p.Fields {
 			col := cw.fieldCol(i, f)
 			if col < 0 {
