@@ -191,10 +191,14 @@ func (sc *scan) run(ctx context.Context, from uint64) error {
 					return err
 				}
 			}
+			var toPos uint64 // the chunk is read up to this position (0: to its end)
 			if sc.bounded && c.LastPos > sc.end {
-				return fmt.Errorf("%s/%s positions [%d,%d] end inside chunk [%d,%d]: %w", sc.stream, sc.seg, from, sc.end, c.FirstPos, c.LastPos, ErrSplitExpired)
+				if !c.Positions {
+					return fmt.Errorf("%s/%s positions [%d,%d] end inside chunk [%d,%d]: %w", sc.stream, sc.seg, from, sc.end, c.FirstPos, c.LastPos, ErrSplitExpired)
+				}
+				toPos = sc.end
 			}
-			if err := sc.chunk(ctx, &c, fromPos); err != nil {
+			if err := sc.chunk(ctx, &c, fromPos, toPos); err != nil {
 				return err
 			}
 			pos = c.LastPos + 1
@@ -228,18 +232,19 @@ func (sc *scan) gap(lo, hi, from uint64) error {
 	return fmt.Errorf("%s/%s positions [%d,%d] were deleted by retention: %w", sc.stream, sc.seg, lo, hi, ErrBehindRetention)
 }
 
-// chunk reads one tier-2 chunk.
-func (sc *scan) chunk(ctx context.Context, c *meta.Chunk, fromPos uint64) error {
+// chunk reads one tier-2 chunk: its rows of positions fromPos to toPos
+// (0: to its end).
+func (sc *scan) chunk(ctx context.Context, c *meta.Chunk, fromPos, toPos uint64) error {
 	q := &sc.q
 	path, last := c.Path, c.LastPos
 	if !q.overlaps(c.MinTime, c.MaxTime) || q.Device != "" && (q.Device < c.MinDevice || q.Device > c.MaxDevice) {
 		return sc.out.boundary(last)
 	}
-	if sc.out.counting() && fromPos == c.FirstPos && q.covers(c.MinTime, c.MaxTime) {
+	if sc.out.counting() && fromPos == c.FirstPos && toPos == 0 && q.covers(c.MinTime, c.MaxTime) {
 		sc.out.covered(c.Rows)
 		return sc.out.boundary(last)
 	}
-	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device, FromPos: fromPos}
+	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device, FromPos: fromPos, ToPos: toPos}
 	err := sc.s.t2.Read(ctx, path, f, func(p *models.Point) error {
 		if !q.match(p) {
 			return nil

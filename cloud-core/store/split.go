@@ -15,7 +15,8 @@ var (
 	// ErrSplitExpired is returned (wrapped) by ReadSplit when a split's
 	// positions can no longer be read exactly: after the split's lease
 	// ran out, tiering rewrote them into a chunk that also holds
-	// positions outside the split. List the splits again.
+	// positions outside the split and, written by an earlier version,
+	// keeps no per-row positions. List the splits again.
 	ErrSplitExpired = errors.New("split can no longer be read exactly")
 	// ErrBadSplit is returned (wrapped) for a split token that does not
 	// decode, or a split that names a segment the stream does not have.
@@ -69,8 +70,9 @@ type SplitOptions struct {
 	TargetPoints int64
 	// Lease is how long the tier-1 ranges listed stay in tier 1 (0:
 	// DefaultSplitLease, negative: no lease). A tier-1 split read after
-	// its lease may fail with ErrSplitExpired if tiering moved its
-	// positions meanwhile.
+	// its lease reads its positions from the chunks tiering moved them
+	// to; only chunks without per-row positions (written by earlier
+	// versions) make it fail with ErrSplitExpired.
 	Lease time.Duration
 }
 

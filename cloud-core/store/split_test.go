@@ -137,9 +137,9 @@ func TestSplitsSurviveTiering(t *testing.T) {
 	checkUnion(t, got, want)
 }
 
-// TestSplitAfterItsLease: without a lease (or once it is over), a tier-1 split whose
-// positions went into a chunk with later ones cannot be read exactly and
-// says so; one whose positions make a chunk of their own still reads.
+// TestSplitAfterItsLease: without a lease (or once it is over), a tier-1
+// split whose positions went into a chunk of their own, or into one with
+// later positions, still reads exactly.
 func TestSplitAfterItsLease(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
@@ -175,7 +175,34 @@ func TestSplitAfterItsLease(t *testing.T) {
 	if _, err := e.st.Tier(ctx, "s", store.TierOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err = e.st.ReadSplit(ctx, last, func(*models.Point) error { return nil })
+	// The chunk that now holds the split's positions holds later ones
+	// too: the split reads its rows of the split's positions, exactly.
+	got, err = readSplits(t, e, []store.Split{last}, 1)
+	if err != nil {
+		t.Fatalf("split read after its lease and a tiering past it: %v", err)
+	}
+	checkUnion(t, got, expect(nil, "w", 101, 200))
+}
+
+// TestSplitAfterItsLeaseOldChunks: chunks written before rows kept their
+// positions cannot be cut: such a split says it expired.
+func TestSplitAfterItsLeaseOldChunks(t *testing.T) {
+	e := newEnv(t, func(o *store.Options) {
+		if _, ok := o.Tier2.(positionlessChunks); !ok {
+			o.Tier2 = positionlessChunks{o.Tier2}
+		}
+	})
+	ctx := context.Background()
+	e.append(batch("s", "w.normal", 1, 100, 7))
+	splits, err := e.st.Splits(ctx, "s", store.SplitOptions{Lease: -1})
+	if err != nil || len(splits) != 1 || splits[0].Tier != 1 {
+		t.Fatalf("splits %+v %v, want one tier-1 split", splits, err)
+	}
+	e.append(batch("s", "w.normal", 101, 200, 7))
+	if _, err := e.st.Tier(ctx, "s", store.TierOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = e.st.ReadSplit(ctx, splits[0], func(*models.Point) error { return nil })
 	if !errors.Is(err, store.ErrSplitExpired) {
 		t.Errorf("split read after its lease and a tiering past it: %v, want ErrSplitExpired", err)
 	}

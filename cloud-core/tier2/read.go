@@ -24,9 +24,19 @@ type Filter struct {
 	Fields []string
 	// FromPos, when after the chunk's first position, keeps only the rows
 	// from tier-1 positions at or after it: a read that resumes inside the
-	// chunk. Only chunks written with positions (ChunkInfo.Positions) can;
-	// others give ErrNoPositions.
-	FromPos uint64
+	// chunk. ToPos, when not 0 and before the chunk's last position, keeps
+	// only the rows from positions at or before it. Only chunks written
+	// with positions (ChunkInfo.Positions) can; others give ErrNoPositions.
+	FromPos, ToPos uint64
+}
+
+// inside reports whether f selects part of a chunk's positions.
+func (f *Filter) inside(info *ChunkInfo) bool {
+	return f.FromPos > info.FirstPos || f.ToPos != 0 && f.ToPos < info.LastPos
+}
+
+func (f *Filter) matchPos(pos uint64) bool {
+	return pos >= f.FromPos && (f.ToPos == 0 || pos <= f.ToPos)
 }
 
 func (f *Filter) matchTime(t int64) bool {
@@ -244,9 +254,9 @@ func (c *chunkReader) prepare(f *Filter, points bool) error {
 	if c.time, err = c.column(colTime, colInt64, false); err != nil {
 		return err
 	}
-	if f.FromPos > c.info.FirstPos {
+	if f.inside(&c.info) {
 		if !c.info.Positions {
-			return fmt.Errorf("chunk %q [%d,%d] from position %d: %w", c.path, c.info.FirstPos, c.info.LastPos, f.FromPos, ErrNoPositions)
+			return fmt.Errorf("chunk %q [%d,%d], positions [%d,%d]: %w", c.path, c.info.FirstPos, c.info.LastPos, f.FromPos, f.ToPos, ErrNoPositions)
 		}
 		if c.pos, err = c.column(colPos, colInt64, false); err != nil {
 			return err
@@ -343,7 +353,7 @@ func (c *chunkReader) scan(ctx context.Context, f *Filter, emit func(*models.Poi
 			}
 			for i := range size {
 				if !f.matchTime(c.time.outInts[i]) || f.Device != "" && c.device.outStrs[i] != f.Device ||
-					c.pos != nil && uint64(c.pos.outInts[i]) < f.FromPos {
+					c.pos != nil && !f.matchPos(uint64(c.pos.outInts[i])) {
 					continue
 				}
 				n++

@@ -240,7 +240,7 @@ func (s *Store) Count(ctx context.Context, path string, f Filter) (int64, error)
 		return 0, err
 	}
 	defer c.close()
-	if unfiltered && f.FromPos <= c.info.FirstPos {
+	if unfiltered && !f.inside(&c.info) {
 		return c.info.Rows, nil
 	}
 	if err := c.prepare(&f, false); err != nil {

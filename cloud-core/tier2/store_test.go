@@ -437,9 +437,8 @@ func messagePositions(points []models.Point, first uint64, n int) []uint64 {
 }
 
 // TestReadFromPosition: a chunk written with its points' tier-1 positions
-// reads from any position inside it exactly the points of that position
-// and later ones, with the other filters too; one written without them
-// refuses to.
+// reads exactly the points of any range of positions inside it, with the
+// other filters too; one written without them refuses to.
 func TestReadFromPosition(t *testing.T) {
 	ctx := context.Background()
 	points := truckPoints(6, 20*time.Minute)
@@ -453,10 +452,10 @@ func TestReadFromPosition(t *testing.T) {
 	if back, err := s.Info(ctx, info.Path); err != nil || !back.Positions {
 		t.Fatalf("Info from the footer: %+v %v", back, err)
 	}
-	from := func(p uint64) []models.Point {
+	between := func(f tier2.Filter) []models.Point {
 		var out []models.Point
 		for i := range points {
-			if pos[i] >= p {
+			if pos[i] >= f.FromPos && (f.ToPos == 0 || pos[i] <= f.ToPos) {
 				out = append(out, points[i])
 			}
 		}
@@ -466,8 +465,9 @@ func TestReadFromPosition(t *testing.T) {
 	for _, f := range []tier2.Filter{
 		{FromPos: 10}, {FromPos: 11}, {FromPos: (10 + last) / 2}, {FromPos: last}, {FromPos: last + 1},
 		{FromPos: 40, Device: truckdata.Device(2)}, {FromPos: 40, Start: start}, {FromPos: 25, Fields: []string{}},
+		{ToPos: 10}, {ToPos: 30}, {ToPos: last}, {FromPos: 20, ToPos: 20}, {FromPos: 20, ToPos: 44, Device: truckdata.Device(5)},
 	} {
-		want := filtered(from(f.FromPos), f)
+		want := filtered(between(f), f)
 		assertPoints(t, readAll(t, s, info.Path, f), want)
 		if n, err := s.Count(ctx, info.Path, f); err != nil || n != int64(len(want)) {
 			t.Errorf("Count(%+v) = %d %v, want %d", f, n, err, len(want))
@@ -485,5 +485,8 @@ func TestReadFromPosition(t *testing.T) {
 	}
 	if _, err := s.Count(ctx, plain.Path, tier2.Filter{FromPos: 11}); !errors.Is(err, tier2.ErrNoPositions) {
 		t.Fatalf("count inside a chunk without positions: %v", err)
+	}
+	if _, err := s.Count(ctx, plain.Path, tier2.Filter{ToPos: last - 1}); !errors.Is(err, tier2.ErrNoPositions) {
+		t.Fatalf("count of a head of a chunk without positions: %v", err)
 	}
 }
