@@ -180,10 +180,16 @@ func TestSweepUnindexedChunks(t *testing.T) {
 // chunkBytes writes points as a chunk in memory and returns the file.
 func chunkBytes(t testing.TB, points []models.Point, opts tier2.Options) []byte {
 	t.Helper()
+	return specChunkBytes(t, spec("0", 1, 1), points, opts)
+}
+
+// specChunkBytes returns the bytes of a chunk written for sp.
+func specChunkBytes(t testing.TB, sp tier2.ChunkSpec, points []models.Point, opts tier2.Options) []byte {
+	t.Helper()
 	b := &tier2.MemBucket{}
 	opts.Bucket = b
 	s := openStore(t, opts)
-	info := write(t, s, spec("0", 1, 1), points)
+	info := write(t, s, sp, points)
 	obj, err := b.Open(context.Background(), info.Path)
 	if err != nil {
 		t.Fatal(err)

@@ -21,12 +21,17 @@ import (
 )
 
 // FuzzReadChunk feeds arbitrary bytes to the chunk reader: it must return
-// nil or a *CorruptionError, never panic.
+// nil or a *CorruptionError (or ErrNoPositions for a read of part of a
+// chunk without positions), never panic.
 func FuzzReadChunk(f *testing.F) {
 	small := chunkBytes(f, truckPoints(2, 3*time.Second), tier2.Options{Compression: tier2.CompressionFastest})
 	mixed := chunkBytes(f, mixedPoints(), tier2.Options{Compression: tier2.CompressionFastest, RowGroupRows: 3})
+	trucks := truckPoints(2, 5*time.Second)
+	withPos := specChunkBytes(f, withPositions(spec("0", 1, 4), messagePositions(trucks, 1, 3)...), trucks,
+		tier2.Options{Compression: tier2.CompressionFastest, RowGroupRows: 4})
 	f.Add(small)
 	f.Add(mixed)
+	f.Add(withPos)
 	f.Add(small[:len(small)/2])
 	f.Add(mixed[len(mixed)/3:])
 	f.Add([]byte("PAR1PAR1"))
@@ -45,10 +50,11 @@ func FuzzReadChunk(f *testing.F) {
 			s.Read(ctx, name, tier2.Filter{Device: "truck-0002", Start: 1, End: math.MaxInt64}, func(*models.Point) error { return nil }),
 			second(s.Count(ctx, name, tier2.Filter{Device: "truck-0001"})),
 			second(s.Info(ctx, name)),
+			s.Read(ctx, name, tier2.Filter{FromPos: 2, ToPos: 3}, func(*models.Point) error { return nil }),
 		}
 		for _, err := range errs {
 			var ce *tier2.CorruptionError
-			if err != nil && !errors.As(err, &ce) {
+			if err != nil && !errors.As(err, &ce) && !errors.Is(err, tier2.ErrNoPositions) {
 				t.Fatalf("error is no *CorruptionError: %v", err)
 			}
 		}
@@ -73,11 +79,20 @@ func FuzzWriteRead(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := s.Write(context.Background(), spec("0", 1, 1), points)
+		// Positions 1 to 3, each point's from its index.
+		pos := make([]uint64, len(points))
+		var mid []models.Point
+		for i := range points {
+			if pos[i] = 1 + uint64(i%3); pos[i] == 2 {
+				mid = append(mid, points[i])
+			}
+		}
+		info, err := s.Write(context.Background(), withPositions(spec("0", 1, 3), pos...), points)
 		if err != nil {
 			t.Fatal(err)
 		}
 		assertPoints(t, readAll(t, s, info.Path, tier2.Filter{}), sorted(points))
+		assertPoints(t, readAll(t, s, info.Path, tier2.Filter{FromPos: 2, ToPos: 2}), sorted(mid))
 	})
 }
 
