@@ -132,32 +132,7 @@ func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) 
 			if err != nil {
 				return dst, err
 			}
-			switch assemble.TopRole(key, d.c.DeviceTag) {
-			case assemble.RoleTime:
-				err = d.timeValue()
-			case assemble.RoleDevice:
-				var s string
-				if s, err = d.idValue(key); err == nil {
-					r.SetDevice(s)
-				}
-			case assemble.RoleDeviceTag:
-				var s string
-				if s, err = d.idValue(key); err == nil && s != "" {
-					r.SetTagDevice(s)
-				}
-			case assemble.RoleStream:
-				var s string
-				if s, err = d.idValue(key); err == nil {
-					r.SetStream(s)
-				}
-			case assemble.RoleFields:
-				err = d.fieldsObject(depth + 1)
-			case assemble.RoleTags:
-				err = d.tagsObject(depth + 1)
-			default:
-				err = d.fieldValue(key, depth+1)
-			}
-			if err != nil {
+			if err := r.ReadTopKey(d, key, depth+1); err != nil {
 				return dst, d.fail(err)
 			}
 			more, err := d.next('}')
@@ -219,8 +194,8 @@ func (d *decoder) next(closing byte) (bool, error) {
 	return false, d.syntax("expected ',' or %q, found %q", closing, d.data[d.i])
 }
 
-// timeValue reads the value of a time key.
-func (d *decoder) timeValue() error {
+// TimeValue reads the value of a time key.
+func (d *decoder) TimeValue() error {
 	if d.i >= len(d.data) {
 		return d.syntax("unexpected end of input")
 	}
@@ -250,9 +225,9 @@ func (d *decoder) timeValue() error {
 	return d.rec.SetTime(ns)
 }
 
-// idValue reads a device id or stream: a string or a number as written;
+// IDValue reads a device id or stream: a string or a number as written;
 // null gives "".
-func (d *decoder) idValue(key string) (string, error) {
+func (d *decoder) IDValue(key string) (string, error) {
 	if d.i >= len(d.data) {
 		return "", d.syntax("unexpected end of input")
 	}
@@ -267,8 +242,8 @@ func (d *decoder) idValue(key string) (string, error) {
 	return "", fmt.Errorf("%w: %q must be a string", payload.ErrBadValue, key)
 }
 
-// fieldsObject reads the value of the "fields" key.
-func (d *decoder) fieldsObject(depth int) error {
+// FieldsValue reads the value of the "fields" key.
+func (d *decoder) FieldsValue(depth int) error {
 	if d.i < len(d.data) && d.data[d.i] == 'n' {
 		return d.literal("null")
 	}
@@ -301,7 +276,7 @@ func (d *decoder) members(depth int) error {
 		if err != nil {
 			return err
 		}
-		if err := d.fieldValue(k, depth+1); err != nil {
+		if err := d.FieldValue(k, depth+1); err != nil {
 			return err
 		}
 		more, err := d.next('}')
@@ -311,8 +286,8 @@ func (d *decoder) members(depth int) error {
 	}
 }
 
-// fieldValue reads the value of the field name, at nesting depth.
-func (d *decoder) fieldValue(name string, depth int) error {
+// FieldValue reads the value of the field name, at nesting depth.
+func (d *decoder) FieldValue(name string, depth int) error {
 	if d.i >= len(d.data) {
 		return d.syntax("unexpected end of input")
 	}
@@ -383,7 +358,7 @@ func (d *decoder) elements(depth int) error {
 	}
 	for n := 0; ; n++ {
 		d.ws()
-		if err := d.fieldValue(strconv.Itoa(n), depth+1); err != nil {
+		if err := d.FieldValue(strconv.Itoa(n), depth+1); err != nil {
 			return err
 		}
 		more, err := d.next(']')
@@ -393,8 +368,8 @@ func (d *decoder) elements(depth int) error {
 	}
 }
 
-// tagsObject reads the value of the "tags" key.
-func (d *decoder) tagsObject(depth int) error {
+// TagsValue reads the value of the "tags" key.
+func (d *decoder) TagsValue(depth int) error {
 	if d.i < len(d.data) && d.data[d.i] == 'n' {
 		return d.literal("null")
 	}

@@ -145,32 +145,7 @@ func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) 
 		if err != nil {
 			return dst, d.fail(err)
 		}
-		switch assemble.TopRole(key, d.c.DeviceTag) {
-		case assemble.RoleTime:
-			err = d.timeValue()
-		case assemble.RoleDevice:
-			var s string
-			if s, err = d.idValue(key); err == nil {
-				r.SetDevice(s)
-			}
-		case assemble.RoleDeviceTag:
-			var s string
-			if s, err = d.idValue(key); err == nil && s != "" {
-				r.SetTagDevice(s)
-			}
-		case assemble.RoleStream:
-			var s string
-			if s, err = d.idValue(key); err == nil {
-				r.SetStream(s)
-			}
-		case assemble.RoleFields:
-			err = d.fieldsMap(depth + 1)
-		case assemble.RoleTags:
-			err = d.tagsMap(depth + 1)
-		default:
-			err = d.fieldValue(key, depth+1)
-		}
-		if err != nil {
+		if err := r.ReadTopKey(d, key, depth+1); err != nil {
 			return dst, d.fail(err)
 		}
 	}
@@ -184,8 +159,8 @@ func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) 
 	return dst, nil
 }
 
-// timeValue reads the value of a time key.
-func (d *decoder) timeValue() error {
+// TimeValue reads the value of a time key.
+func (d *decoder) TimeValue() error {
 	var ns int64
 	var err error
 	switch t := msgp.NextType(d.b); t {
@@ -231,9 +206,9 @@ func (d *decoder) timeValue() error {
 	return d.rec.SetTime(ns)
 }
 
-// idValue reads a device id or stream: a str, or an integer as decimal
+// IDValue reads a device id or stream: a str, or an integer as decimal
 // text; nil gives "".
-func (d *decoder) idValue(key string) (string, error) {
+func (d *decoder) IDValue(key string) (string, error) {
 	var err error
 	switch msgp.NextType(d.b) {
 	case msgp.StrType:
@@ -289,8 +264,8 @@ func (d *decoder) scalar(t msgp.Type) (v models.Value, ok bool, err error) {
 	return models.Value{}, false, fmt.Errorf("%w: %s values are not supported", payload.ErrBadValue, t)
 }
 
-// fieldValue reads the value of the field name, at nesting depth.
-func (d *decoder) fieldValue(name string, depth int) error {
+// FieldValue reads the value of the field name, at nesting depth.
+func (d *decoder) FieldValue(name string, depth int) error {
 	r := &d.rec
 	switch t := msgp.NextType(d.b); t {
 	case msgp.MapType, msgp.ArrayType:
@@ -333,7 +308,7 @@ func (d *decoder) members(depth int) error {
 		if err != nil {
 			return err
 		}
-		if err := d.fieldValue(k, depth+1); err != nil {
+		if err := d.FieldValue(k, depth+1); err != nil {
 			return err
 		}
 	}
@@ -351,15 +326,15 @@ func (d *decoder) elements(depth int) error {
 	}
 	d.b = rest
 	for i := 0; i < int(n); i++ {
-		if err := d.fieldValue(strconv.Itoa(i), depth+1); err != nil {
+		if err := d.FieldValue(strconv.Itoa(i), depth+1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// fieldsMap reads the value of the "fields" key.
-func (d *decoder) fieldsMap(depth int) error {
+// FieldsValue reads the value of the "fields" key.
+func (d *decoder) FieldsValue(depth int) error {
 	switch t := msgp.NextType(d.b); t {
 	case msgp.NilType:
 		var err error
@@ -382,8 +357,8 @@ func (d *decoder) fieldsMap(depth int) error {
 	return nil
 }
 
-// tagsMap reads the value of the "tags" key.
-func (d *decoder) tagsMap(depth int) error {
+// TagsValue reads the value of the "tags" key.
+func (d *decoder) TagsValue(depth int) error {
 	switch t := msgp.NextType(d.b); t {
 	case msgp.NilType:
 		var err error

@@ -50,6 +50,48 @@ func TopRole(key, deviceTag string) Role {
 	return RoleField
 }
 
+// KeyReader reads the value of a top-level key of a map-shaped record, by
+// the key's role (Record.ReadTopKey): what each decoder does its own way.
+type KeyReader interface {
+	// TimeValue reads the point's time.
+	TimeValue() error
+	// IDValue reads the string id that key holds (device, stream).
+	IDValue(key string) (string, error)
+	// FieldsValue and TagsValue read the "fields" and "tags" maps.
+	FieldsValue(depth int) error
+	TagsValue(depth int) error
+	// FieldValue reads the value of the field named name.
+	FieldValue(name string, depth int) error
+}
+
+// ReadTopKey reads the value of the top-level key with d, as the key's
+// role says, at nesting depth depth.
+func (r *Record) ReadTopKey(d KeyReader, key string, depth int) error {
+	role := TopRole(key, r.deviceTag)
+	switch role {
+	case RoleTime:
+		return d.TimeValue()
+	case RoleFields:
+		return d.FieldsValue(depth)
+	case RoleTags:
+		return d.TagsValue(depth)
+	case RoleField:
+		return d.FieldValue(key, depth)
+	}
+	s, err := d.IDValue(key)
+	switch {
+	case err != nil:
+		return err
+	case role == RoleDevice:
+		r.SetDevice(s)
+	case role == RoleStream:
+		r.SetStream(s)
+	case s != "": // RoleDeviceTag
+		r.SetTagDevice(s)
+	}
+	return nil
+}
+
 // Record collects one point of a map-shaped payload. A decoder calls Begin,
 // then the setters as it walks the record's keys, then End.
 //
