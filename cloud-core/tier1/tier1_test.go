@@ -3,10 +3,12 @@ package tier1_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
@@ -287,5 +289,56 @@ func TestNames(t *testing.T) {
 	}
 	if tier1.WriterFromSubject("vt", "4", sub) != "" {
 		t.Error("writer from another segment's subject")
+	}
+}
+
+// TestReadsEarlierFormat: a message written in the earlier payload format
+// (zstd, before S2) still reads, after the new ones of the same writer.
+func TestReadsEarlierFormat(t *testing.T) {
+	e := newEnv(t, tier1.Options{})
+	ctx := t.Context()
+	old := models.Batch{Writer: "gw.normal", FirstSeq: 1, LastSeq: 3, Points: points(1, 3)}
+	raw, err := old.MarshalMsg(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	msg := nats.NewMsg(tier1.Subject("s", "0", "gw.normal"))
+	msg.Header.Set(tier1.HeaderFormat, batchmsg.FormatZstd)
+	msg.Header.Set(tier1.HeaderMark, "3")
+	msg.Header.Set(tier1.HeaderPoints, "3")
+	msg.Header.Set(tier1.HeaderMinTime, "1000")
+	msg.Header.Set(tier1.HeaderMaxTime, "3000")
+	msg.Data = enc.EncodeAll(raw, nil)
+	if _, err := e.js.PublishMsg(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	last, err := e.log.Last(ctx, "s", "0", "gw.normal")
+	if err != nil || last != (tier1.Last{Pos: 1, Mark: 3}) {
+		t.Fatalf("Last after an old-format message: %+v %v", last, err)
+	}
+	if _, err := e.log.Append(ctx, "s", "0", "gw.normal", last.Pos, points(4, 5)); err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for pos := uint64(1); pos <= 2; pos++ {
+		m, err := e.log.Next(ctx, "s", "0", pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b models.Batch
+		if err := m.Decode(e.codec, &b); err != nil {
+			t.Fatalf("message %d (%s): %v", pos, m.Format, err)
+		}
+		for _, p := range b.Points {
+			seqs = append(seqs, p.Seq)
+		}
+	}
+	if !slices.Equal(seqs, []uint64{1, 2, 3, 4, 5}) {
+		t.Fatalf("read seqs %v", seqs)
 	}
 }
