@@ -34,6 +34,17 @@ const (
 // MaxFrameBytes is the largest decompressed frame body a Decoder accepts.
 const MaxFrameBytes = 64 << 20
 
+// Limits on what one frame holds, so that a small frame that expands to
+// MaxFrameBytes of tiny items cannot make a Decoder allocate gigabytes: a
+// decoded point, field or string takes many times its encoded size.
+const (
+	// MaxBatchPoints is the most points in a frame.
+	MaxBatchPoints = 1 << 16
+	// MaxBatchItems is the most strings in a frame's string table, and
+	// the most fields and tags of all its points together.
+	MaxBatchItems = 1 << 22
+)
+
 // ErrCorrupt is returned (wrapped in a *CorruptError) for a frame that
 // cannot be decoded.
 var ErrCorrupt = errors.New("corrupt batch frame")

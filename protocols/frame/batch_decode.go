@@ -147,11 +147,17 @@ func (d *Decoder) DecodeBatch(b *models.Batch, data []byte) error {
 	b.FirstSeq = r.uvarint()
 	b.LastSeq = r.uvarint()
 	ns := r.count(1)
+	if ns > MaxBatchItems {
+		r.fail(fmt.Sprintf("%d strings, over the %d limit", ns, MaxBatchItems))
+	}
 	d.strs = d.strs[:0]
 	for i := 0; i < ns && r.err == nil; i++ {
 		d.strs = append(d.strs, r.string())
 	}
 	np := r.count(8)
+	if np > MaxBatchPoints {
+		r.fail(fmt.Sprintf("%d points, over the %d limit", np, MaxBatchPoints))
+	}
 	if r.err != nil {
 		return r.err
 	}
@@ -161,6 +167,7 @@ func (d *Decoder) DecodeBatch(b *models.Batch, data []byte) error {
 	b.Points = b.Points[:np]
 	var seq uint64
 	var recv int64
+	items := 0 // fields and tags so far
 	for i := 0; i < np && r.err == nil; i++ {
 		pt := &b.Points[i]
 		pt.Reset()
@@ -181,6 +188,10 @@ func (d *Decoder) DecodeBatch(b *models.Batch, data []byte) error {
 		recv += r.varint()
 		pt.Received = recv
 		nf := r.count(2)
+		if items += nf; items > MaxBatchItems {
+			r.fail(fmt.Sprintf("over %d fields and tags", MaxBatchItems))
+			break
+		}
 		for j := 0; j < nf && r.err == nil; j++ {
 			keyIdx := r.uvarint()
 			if r.err == nil && keyIdx >= uint64(len(d.strs)) {
@@ -224,6 +235,10 @@ func (d *Decoder) DecodeBatch(b *models.Batch, data []byte) error {
 			pt.Fields = append(pt.Fields, models.Field{Key: key, Value: v})
 		}
 		nt := r.count(2)
+		if items += nt; items > MaxBatchItems {
+			r.fail(fmt.Sprintf("over %d fields and tags", MaxBatchItems))
+			break
+		}
 		for j := 0; j < nt && r.err == nil; j++ {
 			k := r.index(d.strs)
 			pt.Tags = append(pt.Tags, models.Tag{Key: k, Value: r.index(d.strs)})

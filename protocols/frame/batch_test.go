@@ -1,11 +1,15 @@
 package frame_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/protocols/frame"
@@ -140,4 +144,53 @@ func FuzzDecodeBatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFrameLimits: a frame that declares more points, strings or fields
+// than a Decoder accepts is refused before the decoder allocates for them,
+// however small it is on the wire.
+func TestFrameLimits(t *testing.T) {
+	header := func(ns, np uint64) []byte {
+		b := []byte{0, 0, 0} // writer "", first and last seq 0
+		b = binary.AppendUvarint(b, ns)
+		for range ns {
+			b = append(b, 0) // empty strings
+		}
+		return binary.AppendUvarint(b, np)
+	}
+	zenc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zenc.Close()
+	// 60 MiB of zero bytes: 7.8 million minimal points.
+	points := append(header(1, 60<<20/8), make([]byte, 60<<20)...)
+	// 60,000 points of 100 fields each: 6 million fields.
+	fields := header(1, 60000)
+	for range 60000 {
+		fields = append(fields, 0, 0, 0, 0, 0, 0) // device, stream, agent, time, seq, received
+		fields = binary.AppendUvarint(fields, 100)
+		for range 100 {
+			fields = append(fields, 0, 13) // key 0, false
+		}
+		fields = append(fields, 0) // no tags
+	}
+	// A string table of 5 million empty strings.
+	strs := append(header(5<<20, 0), 0)
+	dec, _ := frame.NewDecoder()
+	for name, body := range map[string][]byte{"points": points, "fields": fields, "strings": strs} {
+		frameBytes := append([]byte("TBB\x01\x01"), zenc.EncodeAll(body, nil)...)
+		if len(frameBytes) > 1<<20 {
+			t.Fatalf("%s: test frame of %d bytes is not small", name, len(frameBytes))
+		}
+		var out models.Batch
+		err := dec.DecodeBatch(&out, frameBytes)
+		var ce *frame.CorruptError
+		if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "limit") && !strings.Contains(ce.Reason, "over") {
+			t.Errorf("%s: %v, want a CorruptError over a limit", name, err)
+		}
+		if cap(out.Points) > frame.MaxBatchPoints {
+			t.Errorf("%s: decoder allocated %d points", name, cap(out.Points))
+		}
+	}
 }

@@ -52,7 +52,7 @@ type Options struct {
 	// Log is the local log. Required.
 	Log Log
 	// MaxBatchPoints and MaxBatchBytes bound a batch (defaults 5000, 1 MiB
-	// of point data before encoding).
+	// of point data before encoding; at most 60000 and 8 MiB).
 	MaxBatchPoints, MaxBatchBytes int
 	// Linger is how long a batch that is not full waits for more points
 	// (default 200ms). Larger batches compress better on the wire.
@@ -120,6 +120,12 @@ func New(o Options) (*Uplink, error) {
 	}
 	if o.MaxBatchBytes <= 0 {
 		o.MaxBatchBytes = 1 << 20
+	}
+	// A field or tag takes at least 3 bytes in the local log: 8 MiB keeps
+	// a batch's fields and tags under frame.MaxBatchItems, and 60000
+	// points under frame.MaxBatchPoints, which cloud ingest enforces.
+	if o.MaxBatchBytes > 8<<20 {
+		o.MaxBatchBytes = 8 << 20
 	}
 	if o.Linger <= 0 {
 		o.Linger = 200 * time.Millisecond
