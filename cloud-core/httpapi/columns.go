@@ -237,7 +237,7 @@ const maxFloat = 1.7976931348623157e308
 func appendValueJSON(dst []byte, v models.Value) []byte {
 	switch v.Kind() {
 	case models.KindFloat:
-		return appendFloat(dst, v.FloatV())
+		return jsonpoint.AppendFloat(dst, v.FloatV())
 	case models.KindInt, models.KindUint, models.KindBool:
 		return v.AppendText(dst)
 	}

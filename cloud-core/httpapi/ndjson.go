@@ -49,7 +49,7 @@ func appendPointBody(dst []byte, p *models.Point) []byte {
 				dst = dst[:n0]
 				continue
 			}
-			dst = appendFloat(dst, x)
+			dst = jsonpoint.AppendFloat(dst, x)
 		case models.KindInt:
 			dst = strconv.AppendInt(dst, v.IntV(), 10)
 		case models.KindUint:
@@ -81,17 +81,4 @@ func appendPointBody(dst []byte, p *models.Point) []byte {
 		dst = strconv.AppendUint(dst, p.Seq, 10)
 	}
 	return dst
-}
-
-// appendFloat appends a finite x so that it reads back as a float: the
-// shortest form that round-trips, with ".0" added to an integral one.
-func appendFloat(dst []byte, x float64) []byte {
-	n0 := len(dst)
-	dst = strconv.AppendFloat(dst, x, 'g', -1, 64)
-	for _, c := range dst[n0:] {
-		if c == '.' || c == 'e' {
-			return dst
-		}
-	}
-	return append(dst, '.', '0')
 }

@@ -81,6 +81,20 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
+// AppendFloat appends a finite x so that it reads back as a float, not an
+// integer: the shortest form that round-trips, with ".0" added to an
+// integral one (the read API's rule for telling floats from ints).
+func AppendFloat(dst []byte, x float64) []byte {
+	n0 := len(dst)
+	dst = strconv.AppendFloat(dst, x, 'g', -1, 64)
+	for _, c := range dst[n0:] {
+		if c == '.' || c == 'e' {
+			return dst
+		}
+	}
+	return append(dst, '.', '0')
+}
+
 const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string: control characters, quotes
