@@ -27,6 +27,18 @@ type DirBucket struct {
 	// inflight holds the names (relative to root) of the temporary files of
 	// Puts in progress, which List does not report.
 	inflight map[string]struct{}
+
+	// observe, when set (by tests), is told of each durability step in
+	// order: "sync-file" (the temporary file), "rename" and "sync-dir",
+	// with the absolute path concerned.
+	observe func(step, path string)
+}
+
+// note reports a durability step to observe.
+func (b *DirBucket) note(step, path string) {
+	if b.observe != nil {
+		b.observe(step, path)
+	}
 }
 
 // NewDirBucket returns a DirBucket rooted at dir, creating dir if needed.
@@ -43,9 +55,6 @@ func NewDirBucket(dir string) (*DirBucket, error) {
 	}
 	return &DirBucket{root: abs, inflight: make(map[string]struct{})}, nil
 }
-
-// Root returns the bucket's directory.
-func (b *DirBucket) Root() string { return b.root }
 
 func (b *DirBucket) path(name string) (string, error) {
 	if !fs.ValidPath(name) || name == "." {
@@ -65,15 +74,17 @@ func (b *DirBucket) Put(ctx context.Context, name string, write func(w io.Writer
 		return 0, err
 	}
 	defer b.done(tempName)
-	size, err := writeSync(f, write)
+	size, err := b.writeSync(f, write)
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), final)
+		if err = os.Rename(f.Name(), final); err == nil {
+			b.note("rename", final)
+		}
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(final))
+		err = b.syncDir(filepath.Dir(final))
 	}
 	if err != nil {
 		_ = os.Remove(f.Name())
@@ -119,7 +130,7 @@ func (b *DirBucket) mkdirs(dir string) error {
 		err := os.Mkdir(next, 0o755)
 		switch {
 		case err == nil:
-			if err := syncDir(cur); err != nil {
+			if err := b.syncDir(cur); err != nil {
 				return err
 			}
 		case errors.Is(err, fs.ErrExist):
@@ -132,7 +143,7 @@ func (b *DirBucket) mkdirs(dir string) error {
 }
 
 // writeSync runs write into f through a buffer, then fsyncs and closes f.
-func writeSync(f *os.File, write func(w io.Writer) error) (int64, error) {
+func (b *DirBucket) writeSync(f *os.File, write func(w io.Writer) error) (int64, error) {
 	bw := bufio.NewWriterSize(f, 1<<20)
 	cw := &countingWriter{w: bw}
 	err := write(cw)
@@ -140,7 +151,9 @@ func writeSync(f *os.File, write func(w io.Writer) error) (int64, error) {
 		err = bw.Flush()
 	}
 	if err == nil {
-		err = f.Sync()
+		if err = f.Sync(); err == nil {
+			b.note("sync-file", f.Name())
+		}
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -148,7 +161,8 @@ func writeSync(f *os.File, write func(w io.Writer) error) (int64, error) {
 	return cw.n, err
 }
 
-func syncDir(dir string) error {
+// syncDir fsyncs the directory dir.
+func (b *DirBucket) syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("cannot open directory to sync: %w", err)
@@ -160,6 +174,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("cannot sync directory: %w", err)
 	}
+	b.note("sync-dir", dir)
 	return nil
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 var (
-	// ErrNotFound is returned (wrapped) by Read, Count, Info and OpenChunk
+	// ErrNotFound is returned (wrapped) by Read, Count and Info
 	// when no chunk exists under the path.
 	ErrNotFound = errors.New("chunk not found")
 	// ErrNoPoints is returned by Write when it is given no points: an empty
@@ -15,8 +15,8 @@ var (
 	// ErrBadSpec is returned (wrapped) by Write when the ChunkSpec cannot name
 	// a chunk: a bad stream or segment id, or FirstPos > LastPos.
 	ErrBadSpec = errors.New("invalid chunk spec")
-	// ErrBadPath is returned (wrapped) when a path given to Read, Count, Info,
-	// OpenChunk or Remove is not a chunk path relative to the store's root
+	// ErrBadPath is returned (wrapped) when a path given to Read, Count, Info
+	// or Remove is not a chunk path relative to the store's root
 	// (absolute, with "..", or not ending in ".parquet").
 	ErrBadPath = errors.New("invalid chunk path")
 	// ErrNoPositions is returned (wrapped) by Read and Count for a filter

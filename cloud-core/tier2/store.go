@@ -144,9 +144,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Bucket returns the bucket the store keeps its chunks in.
-func (s *Store) Bucket() Bucket { return s.bucket }
-
 // Write writes points as one chunk for spec's range and returns its
 // description for the caller to index. It sorts the points by (device,
 // time, seq) (points is not modified), writes the file under a temporary
@@ -259,15 +256,6 @@ func (s *Store) Info(ctx context.Context, path string) (ChunkInfo, error) {
 	}
 	defer c.close()
 	return c.info, nil
-}
-
-// OpenChunk opens the file of the chunk at path as is, for serving a
-// Parquet export without decoding it. The caller closes it.
-func (s *Store) OpenChunk(ctx context.Context, path string) (Object, error) {
-	if err := checkChunkPath(path); err != nil {
-		return nil, err
-	}
-	return s.bucket.Open(ctx, path)
 }
 
 func (s *Store) open(ctx context.Context, path string) (*chunkReader, error) {
