@@ -72,7 +72,6 @@ for _ in $(seq 1 600); do
 	[ "$(field "$st" points_buffered)" = 0 ] && break
 	sleep 0.1
 done
-st=$(curl -fsS "$EDGE_HTTP/v1/status")
 echo "edge-agent: cloud=$(field "$st" cloud) synced=$(field "$st" points_synced) buffered=$(field "$st" points_buffered) dropped=$(field "$st" points_dropped) dead_letters=$(field "$st" dead_letters)"
 
 echo "== what the cloud holds (GET /v1/streams/{stream}/count)"

@@ -16,21 +16,25 @@ type LineCounter struct {
 // maxKept bounds the bytes kept of a line: an error line is short.
 const maxKept = 4 << 10
 
-// Write counts the newlines in p.
+// Write counts the newlines in p. Of the lines in p it keeps only the
+// last complete one and the unterminated rest.
 func (l *LineCounter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			l.keep(p)
-			break
-		}
-		l.keep(p[:i])
-		l.lines++
-		l.last, l.cur = append(l.last[:0], l.cur...), l.cur[:0]
-		p = p[i+1:]
+	nl := bytes.Count(p, []byte{'\n'})
+	if nl == 0 {
+		l.keep(p)
+		return len(p), nil
 	}
-	return n, nil
+	l.lines += int64(nl)
+	end := bytes.LastIndexByte(p, '\n')
+	line := p[:end]
+	if i := bytes.LastIndexByte(line, '\n'); i >= 0 {
+		// The last complete line starts in p: what cur held ended earlier.
+		l.cur, line = l.cur[:0], line[i+1:]
+	}
+	l.keep(line)
+	l.last, l.cur = l.cur, l.last[:0]
+	l.keep(p[end+1:])
+	return len(p), nil
 }
 
 func (l *LineCounter) keep(p []byte) {

@@ -77,7 +77,8 @@ func Parse(r io.Reader) (*Output, error) {
 			continue
 		case strings.HasPrefix(line, "--- FAIL: "):
 			name, _, _ := strings.Cut(strings.TrimPrefix(line, "--- FAIL: "), " ")
-			out.Failed = append(out.Failed, trimProcs(name))
+			name, _ = splitProcs(name)
+			out.Failed = append(out.Failed, name)
 			continue
 		case strings.HasPrefix(line, "FAIL\t") || strings.HasPrefix(line, "FAIL "):
 			out.Failed = append(out.Failed, strings.Fields(line)[1])
@@ -117,7 +118,8 @@ func Parse(r io.Reader) (*Output, error) {
 
 // parseFields parses the iteration count and value-unit pairs of name.
 func parseFields(pkg, name string, fields []string) (Result, error) {
-	res := Result{Package: pkg, Name: trimProcs(name), Procs: procsOf(name), Metrics: map[string]float64{}}
+	res := Result{Package: pkg, Metrics: map[string]float64{}}
+	res.Name, res.Procs = splitProcs(name)
 	n, err := strconv.ParseInt(fields[0], 10, 64)
 	if err != nil {
 		return res, fmt.Errorf("%w: %s: iterations %q", ErrSyntax, name, fields[0])
@@ -137,25 +139,18 @@ func parseFields(pkg, name string, fields []string) (Result, error) {
 	return res, nil
 }
 
-// trimProcs drops a trailing -N (GOMAXPROCS) from a benchmark name.
-func trimProcs(name string) string {
+// splitProcs splits a trailing -N (GOMAXPROCS, N >= 1) from a benchmark
+// name; without one, the name is whole and procs is 1.
+func splitProcs(name string) (string, int) {
 	i := strings.LastIndexByte(name, '-')
-	if i < 0 || i == len(name)-1 || !isCount(name[i+1:]) {
-		return name
-	}
-	return name[:i]
-}
-
-func procsOf(name string) int {
-	i := strings.LastIndexByte(name, '-')
-	if i < 0 {
-		return 1
+	if i < 0 || !isCount(name[i+1:]) {
+		return name, 1
 	}
 	n, err := strconv.Atoi(name[i+1:])
-	if err != nil || n <= 0 {
-		return 1
+	if err != nil || n < 1 {
+		return name, 1
 	}
-	return n
+	return name[:i], n
 }
 
 func isCount(s string) bool {

@@ -131,20 +131,40 @@ func FreeAddr() (string, error) {
 // WaitHTTP polls url until it answers 200, the process exits, or ctx ends.
 func WaitHTTP(ctx context.Context, url string, p *Proc) error {
 	c := &http.Client{Timeout: time.Second}
-	for {
+	return p.waitUntil(ctx, "wait for "+url, func() bool {
 		resp, err := c.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if err != nil {
+			return false
 		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// WaitTCP polls addr until it accepts a TCP connection, the process exits,
+// or ctx ends.
+func WaitTCP(ctx context.Context, addr string, p *Proc) error {
+	return p.waitUntil(ctx, p.Name+" not listening on "+addr, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+}
+
+// waitUntil calls ready every 50 ms until it returns true, p exits, or
+// ctx ends; what prefixes the error when ctx ends.
+func (p *Proc) waitUntil(ctx context.Context, what string, ready func() bool) error {
+	for !ready() {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for %s: %w", url, ctx.Err())
+			return fmt.Errorf("%s: %w", what, ctx.Err())
 		case <-p.done:
 			return fmt.Errorf("%s exited while starting: %v (log %s)", p.Name, p.err, p.LogPath)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	return nil
 }

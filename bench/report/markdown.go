@@ -10,8 +10,9 @@ import (
 	"github.com/tributary-iot/tributary/bench/cpuprof"
 )
 
-// module is stripped from symbols in tables.
-const module = "github.com/tributary-iot/tributary"
+// Module is the repository's module path, stripped from symbols in
+// tables.
+const Module = "github.com/tributary-iot/tributary"
 
 // Markdown renders the report as bench/results/latest.md.
 func (r *Report) Markdown() []byte {
@@ -96,16 +97,16 @@ func (r *Report) bottleneck(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "CPU profile of the %s (%s), by package (self time):\n\n| package | self |\n| --- | ---: |\n", p.Target, p.Tool)
 	for _, s := range p.ByPackage[:min(12, len(p.ByPackage))] {
-		fmt.Fprintf(b, "| %s | %.1f%% |\n", cpuprof.Short(s.Package, module), s.Self)
+		fmt.Fprintf(b, "| %s | %.1f%% |\n", cpuprof.Short(s.Package, Module), s.Self)
 	}
 	b.WriteString("\nFunctions with the most self time:\n\n| function | self | with callees |\n| --- | ---: | ---: |\n")
 	for _, e := range p.TopSelf {
-		fmt.Fprintf(b, "| `%s` | %.1f%% | %.1f%% |\n", cpuprof.Short(e.Symbol, module), e.Self, e.Total)
+		fmt.Fprintf(b, "| `%s` | %.1f%% | %.1f%% |\n", cpuprof.Short(e.Symbol, Module), e.Self, e.Total)
 	}
 	if len(p.TopTotal) > 0 {
 		b.WriteString("\nThe agent's own call paths (time with callees):\n\n| function | with callees |\n| --- | ---: |\n")
 		for _, e := range p.TopTotal {
-			fmt.Fprintf(b, "| `%s` | %.1f%% |\n", cpuprof.Short(e.Symbol, module), e.Total)
+			fmt.Fprintf(b, "| `%s` | %.1f%% |\n", cpuprof.Short(e.Symbol, Module), e.Total)
 		}
 	}
 }

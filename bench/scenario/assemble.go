@@ -138,7 +138,7 @@ func bottleneckSummary(bn *report.Bottleneck, p *report.Pipeline) string {
 	if pr := bn.Profile; pr != nil && len(pr.ByPackage) > 0 {
 		var top []string
 		for _, sh := range pr.ByPackage[:min(4, len(pr.ByPackage))] {
-			top = append(top, fmt.Sprintf("%s %.0f%%", cpuprof.Short(sh.Package, module), sh.Self))
+			top = append(top, fmt.Sprintf("%s %.0f%%", cpuprof.Short(sh.Package, report.Module), sh.Self))
 		}
 		fmt.Fprintf(&sb, "In the %s, self time by package: %s.", pr.Target, strings.Join(top, ", "))
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"syscall"
 	"time"
@@ -35,7 +34,9 @@ func (s *state) bareBroker(ctx context.Context) error {
 		return err
 	}
 	defer br.Stop(10 * time.Second)
-	if err := waitTCP(ctx, addr, br); err != nil {
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := procs.WaitTCP(wctx, addr, br); err != nil {
 		return err
 	}
 	cpu0, err := procstat.Read(br.PID())
@@ -61,25 +62,6 @@ func (s *state) bareBroker(ctx context.Context) error {
 	b.BrokerPeakRSS = mem.HWM
 	b.BrokerPointsPerS = rep.PointsPerS
 	return nil
-}
-
-func waitTCP(ctx context.Context, addr string, p *procs.Proc) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s not listening on %s: %w", p.Name, addr, ctx.Err())
-		case <-p.Done():
-			return fmt.Errorf("%s exited while starting (log %s)", p.Name, p.LogPath)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // loadMessages reads the dry run's messages and counts each one's points
@@ -165,7 +147,6 @@ func (s *state) rawLog(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.logAck = ms(lat)
-	b.LogAckLatency = summaryOf(s.logAck)
+	b.LogAckLatency = summaryOf(ms(lat))
 	return nil
 }

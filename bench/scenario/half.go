@@ -60,18 +60,26 @@ func (s *state) halfLoad(ctx context.Context) error {
 	var edge0, edge1 procstat.CPU
 	var rcv0, rcv1 float64
 	var t0, t1 time.Time
+	// The probe goroutine reads the agent's pid, not s.agent (the deferred
+	// stopPipeline clears it), and ends with gctx when halfLoad returns.
+	pid := s.agent.PID()
+	gctx, stop := context.WithCancel(ctx)
+	defer stop()
+	probing := false
 	started := func(*procs.Proc) {
+		probing = true
 		go func() {
 			select {
 			case <-time.After(s.o.Warmup):
-			case <-ctx.Done():
-				probed <- probeOut{err: ctx.Err()}
+			case <-gctx.Done():
+				tailed <- probeOut{err: gctx.Err()}
+				probed <- probeOut{err: gctx.Err()}
 				return
 			}
-			edge0, _ = procstat.Read(s.agent.PID())
-			m, _ := s.agentMetrics(ctx)
+			edge0, _ = procstat.Read(pid)
+			m, _ := s.agentMetrics(gctx)
 			rcv0, t0 = m["tributary_edge_points_received_total"], time.Now()
-			pctx, cancel := context.WithTimeout(ctx, s.o.LatencyWindow)
+			pctx, cancel := context.WithTimeout(gctx, s.o.LatencyWindow)
 			defer cancel()
 			go func() {
 				res, err := probe.RunTail(pctx, probe.TailOptions{
@@ -84,8 +92,8 @@ func (s *state) halfLoad(ctx context.Context) error {
 				Broker: "tcp://" + s.mqttAddr, Topic: "lp/bench-probe", Streams: streams, PerStream: probePerStream,
 				Poll: s.o.ProbePoll, MaxGap: probeMaxGap, Timeout: 10 * time.Second, Cloud: s.api, Seed: uint64(s.o.Seed),
 			})
-			edge1, _ = procstat.Read(s.agent.PID())
-			m, _ = s.agentMetrics(ctx)
+			edge1, _ = procstat.Read(pid)
+			m, _ = s.agentMetrics(gctx)
 			rcv1, t1 = m["tributary_edge_points_received_total"], time.Now()
 			probed <- probeOut{res, err}
 		}()
@@ -93,6 +101,10 @@ func (s *state) halfLoad(ctx context.Context) error {
 	s.series.run(ctx, "half load")
 	rep, _, err := s.runFleetsim(ctx, "fleetsim-half", s.mqttAddr, flags, started)
 	if err != nil {
+		stop()
+		if probing {
+			<-probed
+		}
 		s.series.end()
 		return err
 	}
@@ -112,13 +124,14 @@ func (s *state) halfLoad(ctx context.Context) error {
 		s.note("the latency probe used up its %d streams before the window ended", len(streams))
 	}
 	p.HalfPoints = rep.Points
+	var visible, acked []time.Duration
 	for _, smp := range out.res.Samples {
-		s.latency = append(s.latency, float64(smp.Visible)/float64(time.Millisecond))
-		s.ack = append(s.ack, float64(smp.Acked)/float64(time.Millisecond))
+		visible, acked = append(visible, smp.Visible), append(acked, smp.Acked)
 	}
-	p.Latency, p.Ack = summaryOf(s.latency), summaryOf(s.ack)
+	latency := ms(visible)
+	p.Latency, p.Ack = summaryOf(latency), summaryOf(ms(acked))
 	p.ProbeTimedOut, p.ProbePolls = out.res.TimedOut, out.res.Polls
-	if len(s.latency) == 0 {
+	if len(latency) == 0 {
 		return errors.New("the latency probe measured nothing")
 	}
 	switch {
@@ -128,10 +141,11 @@ func (s *state) halfLoad(ctx context.Context) error {
 		s.tailSkip = "tail probe failed: " + tail.err.Error()
 		s.note("tail latency probe: %v", tail.err)
 	default:
-		var lat []float64
+		var seen []time.Duration
 		for _, smp := range tail.res.Samples {
-			lat = append(lat, float64(smp.Visible)/float64(time.Millisecond))
+			seen = append(seen, smp.Visible)
 		}
+		lat := ms(seen)
 		p.TailLatency, p.TailTimedOut = summaryOf(lat), tail.res.TimedOut
 		if len(lat) == 0 {
 			s.tailSkip = "no marker came back on the tail"

@@ -114,6 +114,9 @@ func (s *state) maxLoad(ctx context.Context) error {
 	rep, fsProc, err := s.runFleetsim(ctx, "fleetsim-max", s.mqttAddr, s.maxFlags(), nil)
 	fsWall := time.Since(launch)
 	if err != nil {
+		if prof != nil {
+			prof.abandon()
+		}
 		s.series.end()
 		return err
 	}

@@ -134,6 +134,14 @@ func (p *profiler) finish(ctx context.Context) (_ *report.Profile, cpu time.Dura
 	return summarize(p.tool, "edge agent under max load", entries), cpu, nil
 }
 
+// abandon stops profiling without a summary: it stops perf record; a
+// pprof fetch ends on its own (the profile's seconds, or its timeout).
+func (p *profiler) abandon() {
+	if p.perf != nil {
+		_ = p.perf.Stop(30 * time.Second)
+	}
+}
+
 // pprofTop runs go tool pprof -top on a profile.
 func (s *state) pprofTop(ctx context.Context, binary, profile string) ([]cpuprof.Entry, error) {
 	out, err := procs.Output(ctx, s.o.Go, "tool", "pprof", "-top", "-nodecount=400", binary, profile)
@@ -148,11 +156,8 @@ func summarize(tool, target string, entries []cpuprof.Entry) *report.Profile {
 		Tool: tool, Target: target,
 		ByPackage: cpuprof.ByPackage(entries),
 		TopSelf:   cpuprof.TopSelf(entries, 12),
-		TopTotal:  firstN(cpuprof.Distinct(cpuprof.TopTotal(entries, 60, module+"/"), 0.5), 12),
+		TopTotal:  firstN(cpuprof.Distinct(cpuprof.TopTotal(entries, 60, report.Module+"/"), 0.5), 12),
 	}
 }
 
 func firstN[T any](s []T, n int) []T { return s[:min(n, len(s))] }
-
-// module is the repository's module path.
-const module = "github.com/tributary-iot/tributary"

@@ -32,9 +32,6 @@ type state struct {
 	start    string
 	msgsFile string
 	series   *sampler
-	// Latency samples in milliseconds: through the pipeline, the edge's
-	// PUBACK, and the raw log's publish-to-ack.
-	latency, ack, logAck []float64
 	// splitsSkip and tailSkip say why the splits read or the tail probe
 	// was skipped.
 	splitsSkip, tailSkip string
