@@ -1,22 +1,18 @@
 package eval
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"time"
+
+	"github.com/tributary-iot/tributary/simulators/truth"
 )
 
 // ErrBadTruth is returned (wrapped) by ReadTruth for a record that does
 // not decode or makes no sense.
 var ErrBadTruth = errors.New("bad truth record")
-
-// maxTruthLine bounds one line of a truth file.
-const maxTruthLine = 1 << 20
 
 // Truth is one injected anomaly.
 type Truth struct {
@@ -30,57 +26,21 @@ type Truth struct {
 	End   time.Time `json:"end"`
 }
 
-// ReadTruth reads a truth file: JSON lines, or one JSON array.
+// ReadTruth reads a truth file as truth.Read does: JSON lines or one JSON
+// array, every record checked.
 func ReadTruth(r io.Reader) ([]Truth, error) {
-	br := bufio.NewReader(r)
-	first, err := peekNonSpace(br)
-	if errors.Is(err, io.EOF) {
-		return nil, nil
-	}
+	recs, err := truth.Read(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrBadTruth, err)
 	}
 	var out []Truth
-	if first == '[' {
-		if err := json.NewDecoder(br).Decode(&out); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadTruth, err)
-		}
-	} else {
-		sc := bufio.NewScanner(br)
-		sc.Buffer(make([]byte, 0, 64<<10), maxTruthLine)
-		for n := 1; sc.Scan(); n++ {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
-			}
-			var t Truth
-			if err := json.Unmarshal(line, &t); err != nil {
-				return nil, fmt.Errorf("%w: line %d: %w", ErrBadTruth, n, err)
-			}
-			out = append(out, t)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadTruth, err)
-		}
-	}
-	for i, t := range out {
-		if t.Device == "" || t.Signal == "" || t.Kind == "" || t.End.Before(t.Start) {
-			return nil, fmt.Errorf("%w: record %d: %+v", ErrBadTruth, i+1, t)
-		}
+	for _, rec := range recs {
+		out = append(out, Truth{
+			Device: rec.Device, Kind: rec.Kind.String(), Signal: rec.Signal, Related: rec.Related,
+			Start: rec.Start, End: rec.End,
+		})
 	}
 	return out, nil
-}
-
-func peekNonSpace(r *bufio.Reader) (byte, error) {
-	for {
-		c, err := r.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return c, r.UnreadByte()
-		}
-	}
 }
 
 // Detection is one anomaly a detector reported.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tributary-iot/tributary/simulators/fleet"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/msgfile"
 )
 
@@ -35,7 +36,7 @@ func BenchmarkGenerate(b *testing.B) {
 	} {
 		name := fmt.Sprintf("profile=%s/batch=%d/file=%v", c.profile, c.batch, c.file)
 		b.Run(name, func(b *testing.B) {
-			p := builtin(b, c.profile)
+			p := simtest.Builtin(b, c.profile)
 			cfg := fleet.Config{
 				Profiles: []fleet.Weighted{{Profile: p, Weight: 1}}, Vehicles: 1000, Batch: c.batch,
 				Points: int64(b.N), Seed: 1, Start: time.Unix(1790000000, 0), AnomalyRate: 0.0005,

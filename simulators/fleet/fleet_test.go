@@ -16,6 +16,7 @@ import (
 	"github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/simulators/fleet"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/msgfile"
 	"github.com/tributary-iot/tributary/simulators/truth"
 )
@@ -143,32 +144,13 @@ func run(t *testing.T, cfg fleet.Config) (*capture, fleet.Report, []fleet.Vehicl
 	return c, rep, s.Vehicles()
 }
 
-// profileSet returns the built-in profiles without their timestamp
-// windows: the tests decode long simulations at one receive time.
-func profileSet(t *testing.T) *profiles.Set {
-	ps, err := profiles.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range ps {
-		c := *p
-		c.Timestamps = profiles.Timestamps{}
-		ps[i] = &c
-	}
-	set, err := profiles.NewSet(ps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
-
 // Every valid point is published once (plus duplicates, flagged), every
 // garbage message fails decoding, and the report counts them all.
 func TestEveryPointOnceGarbageNever(t *testing.T) {
 	cfg := fleet.Config{Profiles: allProfiles(t), Vehicles: 10, Batch: 2, Points: 8000, Seed: 5,
 		Start: start, AnomalyRate: 0.005, Mess: messy()}
 	c, rep, _ := run(t, cfg)
-	set := profileSet(t)
+	set := simtest.NoWindow(t)
 	seen := map[string]bool{}
 	var points, garbage, dups, dupPoints, late, reordered int64
 	for _, m := range c.msgs {
@@ -231,7 +213,7 @@ func TestMessOrdering(t *testing.T) {
 	cfg := fleet.Config{Profiles: allProfiles(t)[2:3], Vehicles: 4, Points: 6000, Seed: 9, Start: start,
 		Mess: messy()}
 	c, rep, _ := run(t, cfg)
-	set := profileSet(t)
+	set := simtest.NoWindow(t)
 	newest := map[int]int64{}
 	offline := map[int]bool{}
 	var reorderedBehind, lateBehind int
@@ -284,7 +266,7 @@ func TestMessOrdering(t *testing.T) {
 }
 
 func TestProfileWeights(t *testing.T) {
-	car, truck := builtin(t, "passenger-car"), builtin(t, "heavy-truck")
+	car, truck := simtest.Builtin(t, "passenger-car"), simtest.Builtin(t, "heavy-truck")
 	s, err := fleet.New(fleet.Config{Profiles: []fleet.Weighted{{Profile: car, Weight: 3}, {Profile: truck, Weight: 1}},
 		Vehicles: 40, Start: start})
 	if err != nil {
@@ -386,7 +368,7 @@ func TestSinkError(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	car := []fleet.Weighted{{Profile: builtin(t, "passenger-car"), Weight: 1}}
+	car := []fleet.Weighted{{Profile: simtest.Builtin(t, "passenger-car"), Weight: 1}}
 	wild, err := profiles.Parse("w.yaml", []byte("name: wild\ntopic: a/+/{device}\nencoding: json\nstream: s\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -413,7 +395,7 @@ func TestAppendBatch(t *testing.T) {
 		{Device: "d", Stream: "s", Time: 1e18, Fields: []models.Field{{Key: "a", Value: models.Float(1)}}},
 		{Device: "d", Stream: "s", Time: 2e18, Fields: []models.Field{{Key: "a", Value: models.Float(2)}}},
 	}
-	set := profileSet(t)
+	set := simtest.NoWindow(t)
 	for _, name := range []string{"json", "heavy-truck", "line-protocol"} {
 		p, _ := set.Get(name)
 		b, err := fleet.AppendBatch(nil, p, pts)

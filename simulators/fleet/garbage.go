@@ -45,8 +45,7 @@ func (g Garbage) String() string {
 
 // AppendGarbage appends to dst a malformed payload of kind g for profile
 // p, made from a valid payload of p. other is the same points in another
-// encoding (used by GarbageWrongEncoding): msgpack for JSON profiles, JSON
-// for the others.
+// encoding (AppendOtherEncoding); only GarbageWrongEncoding reads it.
 func AppendGarbage(dst []byte, p *profiles.Profile, g Garbage, valid, other []byte, r *rand.Rand) []byte {
 	lp := p.Encoding == profiles.EncodingLineProtocol
 	switch g {

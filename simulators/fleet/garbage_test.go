@@ -6,18 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/models"
-	"github.com/tributary-iot/tributary/protocols/jsonpoint"
-	"github.com/tributary-iot/tributary/protocols/msgpackpoint"
 	"github.com/tributary-iot/tributary/simulators/fleet"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/signal"
 )
 
 // Every kind of garbage, made from real payloads of every profile, fails
 // decoding with that profile.
 func TestGarbageNeverDecodes(t *testing.T) {
-	set := profileSet(t)
+	set := simtest.NoWindow(t)
 	kinds := []fleet.Garbage{fleet.GarbageTruncated, fleet.GarbageCorrupt, fleet.GarbageNoise, fleet.GarbageWrongEncoding}
 	for _, p := range set.Profiles() {
 		for _, batch := range []int{1, 3} {
@@ -43,7 +41,10 @@ func TestGarbageNeverDecodes(t *testing.T) {
 					if _, _, err := set.Decode(nil, top, valid, start); err != nil {
 						t.Fatalf("valid payload fails: %v", err)
 					}
-					other := otherEncoding(t, p, pts)
+					other, err := fleet.AppendOtherEncoding(nil, p, pts)
+					if err != nil {
+						t.Fatal(err)
+					}
 					g := kinds[i%len(kinds)]
 					bad := fleet.AppendGarbage(nil, p, g, valid, other, r)
 					if _, _, err := set.Decode(nil, top, bad, start); err == nil {
@@ -53,20 +54,4 @@ func TestGarbageNeverDecodes(t *testing.T) {
 			})
 		}
 	}
-}
-
-func otherEncoding(t *testing.T, p *profiles.Profile, pts []models.Point) []byte {
-	var b []byte
-	var err error
-	for i := range pts {
-		if p.Encoding == profiles.EncodingJSON {
-			b, err = msgpackpoint.Append(b, &pts[i])
-		} else {
-			b, err = jsonpoint.Append(b, &pts[i])
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return b
 }

@@ -23,7 +23,6 @@ const (
 type Sim struct {
 	cfg      Config
 	vehicles []*vehicle
-	infos    []Vehicle
 	profiles []string // names, indexed by vehicle.pidx
 	period   time.Duration
 	skewed   int
@@ -93,12 +92,10 @@ func New(cfg Config) (*Sim, error) {
 			return nil, fmt.Errorf("vehicle %s: %w", device, err)
 		}
 		info := Vehicle{Index: j, Device: device, ClientID: c.ClientPrefix + device, Profile: p.Name, Topic: topic, ClockSkew: skew}
-		s.infos = append(s.infos, info)
 		s.vehicles = append(s.vehicles, &vehicle{
-			info: info, prof: p, pidx: pidx[p], gen: gen,
-			r:    signal.Rand(c.Seed, uint64(j), streamMess),
-			mess: c.Mess, batch: c.Batch, quota: quotas(j),
-			tickSecs: tick.Seconds(), online: true,
+			info: info, cfg: &s.cfg, prof: p, pidx: pidx[p], gen: gen,
+			r:     signal.Rand(c.Seed, uint64(j), streamMess),
+			quota: quotas(j), tickSecs: tick.Seconds(), online: true,
 			pts:  make([]models.Point, c.Batch),
 			done: quotas(j) == 0,
 		})
@@ -108,7 +105,13 @@ func New(cfg Config) (*Sim, error) {
 }
 
 // Vehicles describes the fleet, by index.
-func (s *Sim) Vehicles() []Vehicle { return append([]Vehicle(nil), s.infos...) }
+func (s *Sim) Vehicles() []Vehicle {
+	out := make([]Vehicle, len(s.vehicles))
+	for i, v := range s.vehicles {
+		out[i] = v.info
+	}
+	return out
+}
 
 // assignProfiles deals profiles to n vehicles in proportion to their
 // weights, interleaved (smooth weighted round robin), so any stretch of

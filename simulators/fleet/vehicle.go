@@ -8,8 +8,6 @@ import (
 
 	"github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/models"
-	"github.com/tributary-iot/tributary/protocols/jsonpoint"
-	"github.com/tributary-iot/tributary/protocols/msgpackpoint"
 	"github.com/tributary-iot/tributary/simulators/signal"
 )
 
@@ -17,20 +15,19 @@ import (
 // transport state and the messages it holds back.
 type vehicle struct {
 	info     Vehicle
+	cfg      *Config // the simulation's, shared
 	prof     *profiles.Profile
 	pidx     int // index of its profile in Sim.profiles
 	gen      *signal.Generator
 	r        *rand.Rand // transport trouble
-	mess     Mess
-	batch    int
-	quota    int64   // points left to send; -1: no limit
-	tickSecs float64 // device time per tick
+	quota    int64      // points left to send; -1: no limit
+	tickSecs float64    // device time per tick
 	tick     int64
 	online   bool
 	back     int64  // tick at which an offline vehicle reconnects
 	pending  []held // held-back messages, by release tick
 	pts      []models.Point
-	other    []byte // the points in another encoding
+	other    []byte // the points in another encoding (GarbageWrongEncoding)
 	done     bool
 }
 
@@ -47,12 +44,12 @@ type held struct {
 // message, applies the transport trouble and puts what goes on the wire
 // now into c. It returns the points taken.
 func (v *vehicle) step(c *chunk, round int64) (int, error) {
-	want := v.batch
+	want := v.cfg.Batch
 	if v.quota >= 0 && int64(want) > v.quota {
 		want = int(v.quota)
 	}
 	n := 0
-	for i := 0; i < v.batch && n < want; i++ {
+	for i := 0; i < v.cfg.Batch && n < want; i++ {
 		if v.gen.Next(&v.pts[n]) {
 			n++
 		}
@@ -66,7 +63,7 @@ func (v *vehicle) step(c *chunk, round int64) (int, error) {
 	if !v.online && v.tick >= v.back {
 		v.reconnect(c, round)
 	}
-	if v.online && dDrop < v.mess.DropRate {
+	if v.online && dDrop < v.cfg.Mess.DropRate {
 		c.add(round, Message{Vehicle: v.info.Index, Kind: KindDisconnect}, 0, 0)
 		v.online = false
 		v.back = v.tick + v.ticks(uniform(r, 5, 120))
@@ -74,14 +71,14 @@ func (v *vehicle) step(c *chunk, round int64) (int, error) {
 	if n > 0 {
 		hold, flags := int64(0), Flags(0)
 		switch {
-		case dReorder < v.mess.ReorderRate:
+		case dReorder < v.cfg.Mess.ReorderRate:
 			hold, flags = 1+int64(r.IntN(3)), FlagReordered
-		case dLate < v.mess.LateRate:
+		case dLate < v.cfg.Mess.LateRate:
 			hold, flags = v.ticks(uniform(r, 10, 120)), FlagLate
 		}
-		dup := dDup < v.mess.DuplicateRate
+		dup := dDup < v.cfg.Mess.DuplicateRate
 		garbage := Garbage(numGarbage)
-		if dGarbage < v.mess.GarbageRate {
+		if dGarbage < v.cfg.Mess.GarbageRate {
 			garbage = Garbage(r.IntN(int(numGarbage)))
 		}
 		if err := v.emit(c, round, n, hold, flags, dup, garbage); err != nil {
@@ -115,18 +112,15 @@ func (v *vehicle) emit(c *chunk, round int64, n int, hold int64, flags Flags, du
 	}
 	end := len(c.arena)
 	if garbage < numGarbage {
-		v.other = v.other[:0]
-		for i := range pts {
-			if v.prof.Encoding == profiles.EncodingJSON {
-				v.other, err = msgpackpoint.Append(v.other, &pts[i])
-			} else {
-				v.other, err = jsonpoint.Append(v.other, &pts[i])
-			}
+		var other []byte
+		if garbage == GarbageWrongEncoding {
+			v.other, err = AppendOtherEncoding(v.other[:0], v.prof, pts)
 			if err != nil {
 				return fmt.Errorf("vehicle %s: %w", v.info.Device, err)
 			}
+			other = v.other
 		}
-		c.arena = AppendGarbage(c.arena, v.prof, garbage, c.arena[off:end], v.other, v.r)
+		c.arena = AppendGarbage(c.arena, v.prof, garbage, c.arena[off:end], other, v.r)
 	}
 	gEnd := len(c.arena)
 	msg := Message{Vehicle: v.info.Index, Topic: v.info.Topic, Points: n, Flags: flags}
@@ -141,10 +135,12 @@ func (v *vehicle) emit(c *chunk, round int64, n int, hold int64, flags Flags, du
 		}
 		return nil
 	}
-	// Held back: keep copies and take them out of the chunk again.
-	v.hold(held{release: v.tick + hold, created: v.tick, payload: slices.Clone(c.arena[off:end]), points: n, flags: flags})
+	// Held back: keep copies and take them out of the chunk again (a
+	// duplicate shares its original's: release copies them into a chunk).
+	payload := slices.Clone(c.arena[off:end])
+	v.hold(held{release: v.tick + hold, created: v.tick, payload: payload, points: n, flags: flags})
 	if dup {
-		v.hold(held{release: v.tick + hold, created: v.tick, payload: slices.Clone(c.arena[off:end]), points: n, flags: flags | FlagDuplicate})
+		v.hold(held{release: v.tick + hold, created: v.tick, payload: payload, points: n, flags: flags | FlagDuplicate})
 	}
 	if garbage < numGarbage {
 		v.hold(held{release: v.tick + hold, created: v.tick, payload: slices.Clone(c.arena[end:gEnd]), flags: FlagGarbage})

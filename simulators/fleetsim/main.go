@@ -58,7 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		Points: opts.Points, Duration: opts.Duration, Seed: opts.Seed, Start: opts.Start,
 		AnomalyRate: opts.AnomalyRate, Kinds: opts.Anomalies, Mess: opts.Mess,
 		DevicePrefix: opts.DevicePrefix, ClientPrefix: opts.ClientPrefix,
-		Workers: opts.Workers, Ordered: opts.DryRun, Logger: logger,
+		Workers: opts.Workers, Logger: logger,
+		// A dry run's files come out in a fixed order; without any, it
+		// measures the generators, unserialised.
+		Ordered: opts.Out != "" || (opts.DryRun && opts.Truth != ""),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "fleetsim: %v\n", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-iot/tributary/internal/testbin"
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/simulators/fleet"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/internal/testbroker"
 	"github.com/tributary-iot/tributary/simulators/msgfile"
 	"github.com/tributary-iot/tributary/simulators/truth"
@@ -117,25 +118,6 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// noWindow returns the profiles without timestamp windows: a dry run's
-// device clock is not the test's clock.
-func noWindow(t *testing.T) *profiles.Set {
-	ps, err := profiles.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range ps {
-		c := *p
-		c.Timestamps = profiles.Timestamps{}
-		ps[i] = &c
-	}
-	set, err := profiles.NewSet(ps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
-
 // sent is what a dry run sent, decoded: each device's points by time
 // (duplicates folded), and the number of messages that failed decoding.
 type sent struct {
@@ -145,7 +127,7 @@ type sent struct {
 }
 
 func decode(t *testing.T, raw []byte) sent {
-	set := noWindow(t)
+	set := simtest.NoWindow(t)
 	msgs, err := msgfile.ReadAll(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)

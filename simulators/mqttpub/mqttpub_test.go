@@ -9,28 +9,13 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/simulators/fleet"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/internal/testbroker"
 	"github.com/tributary-iot/tributary/simulators/mqttpub"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func profile(t testing.TB, name string) *profiles.Profile {
-	t.Helper()
-	ps, err := profiles.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.Name == name {
-			return p
-		}
-	}
-	t.Fatalf("no profile %s", name)
-	return nil
-}
 
 // run simulates cfg against the broker and returns the report and the
 // publisher's stats.
@@ -63,7 +48,7 @@ func TestPublish(t *testing.T) {
 		t.Run(map[byte]string{0: "qos0", 1: "qos1"}[qos], func(t *testing.T) {
 			b := testbroker.Start(t, testbroker.Options{Keep: true})
 			cfg := fleet.Config{
-				Profiles: []fleet.Weighted{{Profile: profile(t, "passenger-car"), Weight: 1}, {Profile: profile(t, "heavy-truck"), Weight: 1}},
+				Profiles: []fleet.Weighted{{Profile: simtest.Builtin(t, "passenger-car"), Weight: 1}, {Profile: simtest.Builtin(t, "heavy-truck"), Weight: 1}},
 				Vehicles: 20, Points: 2000, Seed: 1, Batch: 2,
 			}
 			rep, st, vehicles := run(t, b, cfg, qos)
@@ -101,7 +86,7 @@ func TestDrops(t *testing.T) {
 	b := testbroker.Start(t, testbroker.Options{})
 	mess := fleet.Mess{DropRate: 0.05}
 	cfg := fleet.Config{
-		Profiles: []fleet.Weighted{{Profile: profile(t, "passenger-car"), Weight: 1}},
+		Profiles: []fleet.Weighted{{Profile: simtest.Builtin(t, "passenger-car"), Weight: 1}},
 		Vehicles: 5, Points: 1500, Seed: 2, Mess: mess,
 	}
 	rep, st, _ := run(t, b, cfg, 1)
@@ -129,7 +114,7 @@ func TestPacing(t *testing.T) {
 	b := testbroker.Start(t, testbroker.Options{})
 	const vehicles, rate = 50, 20.0
 	cfg := fleet.Config{
-		Profiles: []fleet.Weighted{{Profile: profile(t, "passenger-car"), Weight: 1}},
+		Profiles: []fleet.Weighted{{Profile: simtest.Builtin(t, "passenger-car"), Weight: 1}},
 		Vehicles: vehicles, Rate: rate, Duration: 2 * time.Second, Seed: 3,
 	}
 	sim, err := fleet.New(cfg)

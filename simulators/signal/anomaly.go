@@ -74,7 +74,6 @@ func candidates(sigs []sigState, class Class, kinds []truth.Kind) []candidate {
 
 // anomaly is the anomaly in progress, if any.
 type anomaly struct {
-	rate       float64 // chance per point that one starts
 	on         bool
 	kind       truth.Kind
 	sig        int
@@ -110,7 +109,7 @@ func (g *Generator) maybeStart() {
 		return
 	}
 	r := g.anom
-	if r.Float64() >= g.active.rate || g.k == 0 {
+	if r.Float64() >= g.anomalyRate || g.k == 0 {
 		return
 	}
 	kind := g.kinds[r.IntN(len(g.kinds))]
@@ -123,7 +122,7 @@ func (g *Generator) maybeStart() {
 	c := pick[r.IntN(len(pick))]
 	s := &g.sigs[c.sig]
 	span := s.hi - s.lo
-	a := anomaly{rate: g.active.rate, on: true, kind: kind, sig: c.sig, related: c.related, startK: g.k}
+	a := anomaly{on: true, kind: kind, sig: c.sig, related: c.related, startK: g.k}
 	// window sets the window to secs seconds, but at least minSamples
 	// samples of the signal.
 	window := func(secs float64, minSamples int64) {
@@ -281,7 +280,7 @@ func (g *Generator) endAnomaly(truncated bool) {
 		}
 		g.done = append(g.done, rec)
 	}
-	*a = anomaly{rate: a.rate}
+	*a = anomaly{}
 }
 
 // Finish ends the anomaly in progress, if any, at the last point

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tributary-iot/tributary/firmware-profiles"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/signal"
 	"github.com/tributary-iot/tributary/simulators/truth"
 )
@@ -14,7 +15,7 @@ import (
 // the runs; it fails the test when fewer than want anomalies were found.
 func anomalies(t *testing.T, profile string, kind truth.Kind, want int) []run {
 	t.Helper()
-	p := builtin(t, profile)
+	p := simtest.Builtin(t, profile)
 	var runs []run
 	total := 0
 	for v := uint64(0); v < 40 && total < want; v++ {
@@ -60,7 +61,7 @@ func window(r run, name string, rec truth.Record) (in []sample, before, after *s
 }
 
 func signalDef(t *testing.T, profile, name string) *profiles.Signal {
-	s, ok := builtin(t, profile).Signal(name)
+	s, ok := simtest.Builtin(t, profile).Signal(name)
 	if !ok {
 		t.Fatalf("%s has no signal %s", profile, name)
 	}
@@ -276,7 +277,7 @@ func TestBurst(t *testing.T) {
 
 // The truth windows carry the device clock's error, like the points.
 func TestClockOffset(t *testing.T) {
-	p := builtin(t, "passenger-car")
+	p := simtest.Builtin(t, "passenger-car")
 	cfg := signal.Config{Profile: p, Seed: 4, Interval: time.Second, AnomalyRate: 0.01}
 	a := generate(t, cfg, 1000)
 	cfg.ClockOffset = -90 * time.Second

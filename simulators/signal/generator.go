@@ -65,6 +65,8 @@ type Generator struct {
 	pointTime int64
 	// Per-step chances and decay of the generic signals' random walks.
 	flip, change, walkKeep float64
+	// anomalyRate is the chance per point that an anomaly starts.
+	anomalyRate float64
 }
 
 // sigState is one signal as the generator sends it.
@@ -114,15 +116,11 @@ func New(cfg Config) (*Generator, error) {
 		anom:    Rand(cfg.Seed, cfg.Vehicle, streamAnomaly),
 		generic: Rand(cfg.Seed, cfg.Vehicle, streamGeneric),
 	}
-	maxRate := 0.0
 	roles := make([]Role, len(defs))
 	for i := range defs {
-		maxRate = max(maxRate, defs[i].RateHz)
 		roles[i] = RoleOf(&defs[i])
 	}
-	if maxRate <= 0 {
-		maxRate = max(p.RateHz, profiles.DefaultRateHz)
-	}
+	maxRate := fastestRate(p, defs)
 	interval := cfg.Interval
 	if interval == 0 {
 		interval = time.Duration(math.Round(float64(time.Second) / maxRate))
@@ -164,7 +162,7 @@ func New(cfg Config) (*Generator, error) {
 	if cfg.AnomalyRate == 0 {
 		g.cands, g.kinds = nil, nil
 	}
-	g.active.rate = cfg.AnomalyRate
+	g.anomalyRate = cfg.AnomalyRate
 	return g, nil
 }
 
@@ -202,23 +200,8 @@ func (g *Generator) newSigState(def *profiles.Signal, role Role, scale float64) 
 	return s
 }
 
-// Device returns the generator's device id.
-func (g *Generator) Device() string { return g.device }
-
-// Stream returns the stream its points go to.
-func (g *Generator) Stream() string { return g.stream }
-
-// Class returns the vehicle class simulated.
-func (g *Generator) Class() Class { return g.veh.class }
-
 // Phase returns the trip phase of the last point generated.
 func (g *Generator) Phase() Phase { return g.veh.phase }
-
-// Interval returns the time between points.
-func (g *Generator) Interval() time.Duration { return time.Duration(g.interval) }
-
-// Count returns how many points have been generated (empty ones included).
-func (g *Generator) Count() int64 { return g.k }
 
 // Next fills pt with the vehicle's next reading: the signals due at this
 // point, with the profile's tags. It reports false when no signal is due or
@@ -459,12 +442,19 @@ func NaturalInterval(p *profiles.Profile) time.Duration {
 	if len(defs) == 0 {
 		defs = DefaultSignals()
 	}
-	maxRate := 0.0
+	return time.Duration(math.Round(float64(time.Second) / fastestRate(p, defs)))
+}
+
+// fastestRate returns the rate in Hz of the fastest of defs, the signals a
+// device of profile p sends; when none declares a rate, the profile's (or
+// the default).
+func fastestRate(p *profiles.Profile, defs []profiles.Signal) float64 {
+	fastest := 0.0
 	for i := range defs {
-		maxRate = max(maxRate, defs[i].RateHz)
+		fastest = max(fastest, defs[i].RateHz)
 	}
-	if maxRate <= 0 {
-		maxRate = max(p.RateHz, profiles.DefaultRateHz)
+	if fastest <= 0 {
+		fastest = max(p.RateHz, profiles.DefaultRateHz)
 	}
-	return time.Duration(math.Round(float64(time.Second) / maxRate))
+	return fastest
 }

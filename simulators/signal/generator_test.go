@@ -3,6 +3,7 @@ package signal_test
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/protocols/topic"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/signal"
 )
 
@@ -29,7 +31,7 @@ func encodeAll(t *testing.T, p *profiles.Profile, pts []models.Point) []byte {
 func TestDeterministic(t *testing.T) {
 	for _, name := range []string{"passenger-car", "heavy-truck", "ev-battery", "line-protocol"} {
 		t.Run(name, func(t *testing.T) {
-			p := builtin(t, name)
+			p := simtest.Builtin(t, name)
 			cfg := signal.Config{Profile: p, Seed: 7, Vehicle: 3, Interval: time.Second, AnomalyRate: 0.01}
 			a := encodeAll(t, p, generate(t, cfg, 2000).points)
 			b := encodeAll(t, p, generate(t, cfg, 2000).points)
@@ -50,7 +52,7 @@ func TestDeterministic(t *testing.T) {
 
 // Turning anomalies on changes only what the truth says it changes.
 func TestAnomaliesLeaveTheRestAlone(t *testing.T) {
-	p := builtin(t, "passenger-car")
+	p := simtest.Builtin(t, "passenger-car")
 	cfg := signal.Config{Profile: p, Seed: 11, Interval: time.Second}
 	clean := generate(t, cfg, 3000)
 	cfg.AnomalyRate = 0.01
@@ -124,7 +126,7 @@ func checkReading(t *testing.T, def *profiles.Signal, x sample, anomalous bool) 
 			t.Fatalf("%s = %s: more than %d decimals", def.Name, s, def.Decimals)
 		}
 	}
-	if def.Type == models.KindString && len(def.Values) > 0 && !contains(def.Values, x.v.Str()) {
+	if def.Type == models.KindString && len(def.Values) > 0 && !slices.Contains(def.Values, x.v.Str()) {
 		t.Fatalf("%s = %q: not one of %v", def.Name, x.v.Str(), def.Values)
 	}
 	if def.Range != nil && !anomalous && !def.Range.Contains(x.v.FloatV()) {
@@ -161,7 +163,7 @@ func checkDecodes(t *testing.T, p *profiles.Profile, pts []models.Point) {
 // The physical model holds together: rpm follows speed and gear, the
 // engine warms, fuel burns, GPS moves with speed, trips run their phases.
 func TestCarPhysics(t *testing.T) {
-	p := builtin(t, "passenger-car")
+	p := simtest.Builtin(t, "passenger-car")
 	seen := map[signal.Phase]int{}
 	var sx, sy, sxx, syy, sxy, n float64
 	for v := range uint64(6) {
@@ -240,7 +242,7 @@ func checkFuelBurns(t *testing.T, r run) {
 }
 
 func TestTruckFuelAndCoolant(t *testing.T) {
-	p := builtin(t, "heavy-truck")
+	p := simtest.Builtin(t, "heavy-truck")
 	r := generate(t, signal.Config{Profile: p, Seed: 9, Interval: time.Second}, 7200)
 	fuel := r.series("fuel_level_pct")
 	rate := r.series("fuel_rate")
@@ -271,7 +273,7 @@ func TestTruckFuelAndCoolant(t *testing.T) {
 }
 
 func TestEVBattery(t *testing.T) {
-	p := builtin(t, "ev-battery")
+	p := simtest.Builtin(t, "ev-battery")
 	var up, down int
 	for v := range uint64(8) {
 		r := generate(t, signal.Config{Profile: p, Seed: 2, Vehicle: v, Interval: time.Second}, 10800)
@@ -304,7 +306,7 @@ func TestEVBattery(t *testing.T) {
 }
 
 func TestSignalRates(t *testing.T) {
-	p := builtin(t, "passenger-car")
+	p := simtest.Builtin(t, "passenger-car")
 	// At the profile's own rate, a 1 Hz signal is in every tenth point.
 	r := generate(t, signal.Config{Profile: p, Seed: 1}, 1000)
 	counts := map[string]int{}
@@ -324,7 +326,7 @@ func TestSignalRates(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	p := builtin(t, "json")
+	p := simtest.Builtin(t, "json")
 	for name, cfg := range map[string]signal.Config{
 		"no profile":    {Device: "d"},
 		"no device":     {Profile: p},

@@ -1,31 +1,16 @@
 package signal_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
-	"github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/simulators/signal"
 	"github.com/tributary-iot/tributary/simulators/truth"
 )
 
 var t0 = time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
-
-func builtin(t testing.TB, name string) *profiles.Profile {
-	t.Helper()
-	ps, err := profiles.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.Name == name {
-			return p
-		}
-	}
-	t.Fatalf("no built-in profile %q", name)
-	return nil
-}
 
 // run is one vehicle's output: the points it sent and its truth.
 type run struct {
@@ -79,16 +64,7 @@ func (r run) series(name string) []sample {
 func (r run) inTruth(name string, t time.Time) bool {
 	for i := range r.truth {
 		rec := &r.truth[i]
-		if rec.Contains(t) && (rec.Signal == name || contains(rec.Related, name)) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(s []string, x string) bool {
-	for _, y := range s {
-		if y == x {
+		if rec.Contains(t) && (rec.Signal == name || slices.Contains(rec.Related, name)) {
 			return true
 		}
 	}

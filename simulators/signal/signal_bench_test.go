@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/simulators/internal/simtest"
 	"github.com/tributary-iot/tributary/simulators/signal"
 )
 
 func BenchmarkNext(b *testing.B) {
 	for _, name := range []string{"passenger-car", "heavy-truck", "ev-battery", "line-protocol"} {
 		b.Run("profile="+name, func(b *testing.B) {
-			g, err := signal.New(signal.Config{Profile: builtin(b, name), Device: "veh-00001", Seed: 1,
+			g, err := signal.New(signal.Config{Profile: simtest.Builtin(b, name), Device: "veh-00001", Seed: 1,
 				Start: t0, Interval: 100 * time.Millisecond, AnomalyRate: 0.001})
 			if err != nil {
 				b.Fatal(err)

@@ -174,30 +174,19 @@ func parse(args []string, usage io.Writer, now func() time.Time) (Options, error
 	return o, o.check()
 }
 
+// check checks what is fleetsim's own; fleet.New checks the vehicles,
+// points and rates.
 func (o *Options) check() error {
 	switch {
-	case o.Vehicles < 1:
-		return fmt.Errorf("--vehicles %d: want at least 1", o.Vehicles)
 	case o.Batch < 1:
 		return fmt.Errorf("--batch %d: want at least 1", o.Batch)
 	case o.QoS != 0 && o.QoS != 1:
 		return fmt.Errorf("--qos %d: want 0 or 1", o.QoS)
-	case o.Points < 0:
-		return fmt.Errorf("--points %d: negative", o.Points)
 	case o.Workers < 0:
 		return fmt.Errorf("--workers %d: negative", o.Workers)
-	case !(o.AnomalyRate >= 0 && o.AnomalyRate <= 1):
-		return fmt.Errorf("--anomaly-rate %v: want 0 to 1", o.AnomalyRate)
 	case o.MQTT == "" && !o.DryRun:
 		return errors.New("--mqtt: empty broker URL")
-	}
-	for name, r := range map[string]float64{"garbage-rate": o.Mess.GarbageRate, "dup-rate": o.Mess.DuplicateRate,
-		"late-rate": o.Mess.LateRate, "reorder-rate": o.Mess.ReorderRate, "drop-rate": o.Mess.DropRate, "skew-share": o.Mess.SkewShare} {
-		if !(r >= 0 && r <= 1) {
-			return fmt.Errorf("--%s %v: want 0 to 1", name, r)
-		}
-	}
-	if o.Mess.MaxSkew < time.Second {
+	case o.Mess.MaxSkew < time.Second:
 		return fmt.Errorf("--max-skew %v: want at least 1s", o.Mess.MaxSkew)
 	}
 	return nil

@@ -172,7 +172,6 @@ type truck struct {
 	parked       bool    // engine off during the current stop
 	gpsOutage    int     // seconds left of a GPS outage
 	pendingLate  int     // seconds left of a late-delivery burst
-	lateDelay    int64   // delivery delay of the current burst, ns
 	lateDelivery int64   // arrival time of the current burst, ns
 }
 
@@ -322,8 +321,8 @@ func (t *truck) step(now int64) (models.Point, bool) {
 func (t *truck) arrival(now int64) int64 {
 	if t.pendingLate == 0 && t.rng.Float64() < t.cfg.LateRate/10 {
 		t.pendingLate = 10
-		t.lateDelay = int64(30+t.rng.IntN(570)) * int64(time.Second)
-		t.lateDelivery = now + t.lateDelay
+		delay := int64(30+t.rng.IntN(570)) * int64(time.Second)
+		t.lateDelivery = now + delay
 	}
 	latency := int64(40*time.Millisecond) + int64(t.rng.ExpFloat64()*float64(30*time.Millisecond))
 	if t.pendingLate > 0 {

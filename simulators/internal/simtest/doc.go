@@ -1,0 +1,3 @@
+// Package simtest holds the firmware-profile helpers the simulator's tests
+// share.
+package simtest
