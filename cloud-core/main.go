@@ -40,18 +40,11 @@ import (
 
 // loadProfiles returns the built-in firmware profiles plus those in dir.
 func loadProfiles(dir string) (*profiles.Set, error) {
-	all, err := profiles.Builtin()
+	set, err := profiles.LoadSet(dir)
 	if err != nil {
-		return nil, fmt.Errorf("built-in profiles: %w", err)
+		return nil, fmt.Errorf("--profiles: %w", err)
 	}
-	if dir != "" {
-		extra, err := profiles.LoadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("--profiles: %w", err)
-		}
-		all = append(all, extra...)
-	}
-	return profiles.NewSet(all...)
+	return set, nil
 }
 
 // committedMarks keeps ingest's committed marks in the metadata store.

@@ -35,6 +35,25 @@ func LoadDir(dir string) ([]*Profile, error) {
 	return loadFS(os.DirFS(dir), ".", func(name string) string { return filepath.Join(dir, name) })
 }
 
+// LoadSet returns the Set of the built-in profiles plus those in dir (none
+// when dir is ""); a profile in dir replaces the built-in one of the same
+// name (see NewSet). Errors from LoadDir and NewSet are returned as they
+// are: they name the files at fault.
+func LoadSet(dir string) (*Set, error) {
+	all, err := Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("built-in profiles: %w", err)
+	}
+	if dir != "" {
+		extra, err := LoadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, extra...)
+	}
+	return NewSet(all...)
+}
+
 // LoadFS is LoadDir on a file system: it parses the profile files in the
 // folder dir of fsys. Errors name files by their path in fsys.
 func LoadFS(fsys fs.FS, dir string) ([]*Profile, error) {

@@ -266,3 +266,48 @@ func TestLoadDirTooLarge(t *testing.T) {
 		t.Errorf("got %v, want a size error", err)
 	}
 }
+
+func TestLoadSet(t *testing.T) {
+	builtin, err := profiles.LoadSet("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(builtin.Profiles()); n != 5 {
+		t.Errorf("LoadSet(\"\") has %d profiles, want the 5 built-ins", n)
+	}
+
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("reefer.yaml", "name: reefer\ntopic: reefer/{device}\nencoding: json\nstream: reefer\n")
+	write("lp.yaml", "name: line-protocol\ntopic: mylp/{device}\nencoding: line-protocol\n")
+	set, err := profiles.LoadSet(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(set.Profiles()); n != 6 {
+		t.Errorf("got %d profiles, want 6", n)
+	}
+	if p, ok := set.Get("line-protocol"); !ok || p.IsBuiltin() || p.Topic != "mylp/{device}" {
+		t.Errorf("line-protocol not replaced by the loaded one: %+v", p)
+	}
+	if _, ok := set.Get("reefer"); !ok {
+		t.Error("reefer not loaded")
+	}
+
+	write("dup.yaml", "name: reefer\ntopic: other/{device}\nencoding: json\nstream: reefer\n")
+	if _, err := profiles.LoadSet(dir); !errors.Is(err, profiles.ErrDuplicateProfile) {
+		t.Errorf("duplicate name: got %v, want ErrDuplicateProfile", err)
+	}
+	write("dup.yaml", "name: bad\ntopic: x/{device}\nencodin: json\n")
+	if _, err := profiles.LoadSet(dir); len(profiles.Problems(err)) == 0 {
+		t.Errorf("bad file: got %v, want validation problems", err)
+	}
+	if _, err := profiles.LoadSet(filepath.Join(dir, "missing")); err == nil {
+		t.Error("LoadSet of a missing folder succeeded")
+	}
+}

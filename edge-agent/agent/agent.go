@@ -59,8 +59,8 @@ func New(ctx context.Context, opts config.Options, logger *slog.Logger) (a *Agen
 	a = &Agent{opts: opts, logger: logger.With("agent", id), id: id, registry: prometheus.NewRegistry(), started: time.Now()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	if a.profiles, err = loadProfiles(opts.ProfilesDir); err != nil {
-		return nil, err
+	if a.profiles, err = profiles.LoadSet(opts.ProfilesDir); err != nil {
+		return nil, fmt.Errorf("--profiles: %w", err)
 	}
 	a.log, err = locallog.Open(ctx, locallog.Options{
 		Path:           filepath.Join(opts.DataDir, logFile),
@@ -89,9 +89,6 @@ func New(ctx context.Context, opts config.Options, logger *slog.Logger) (a *Agen
 		}
 		return 0
 	}))
-	if rec := a.log.Stats().Recovered; rec != nil {
-		a.logger.Error("local log was damaged: moved aside, started a fresh log", "moved_to", rec.MovedTo, "reason", rec.Reason)
-	}
 	a.handler, err = collect.NewHandler(collect.HandlerOptions{
 		Profiles: a.profiles, Log: a.log, Logger: a.logger, Registerer: a.registry,
 	})
@@ -134,25 +131,6 @@ func New(ctx context.Context, opts config.Options, logger *slog.Logger) (a *Agen
 		}
 	}
 	return a, nil
-}
-
-func loadProfiles(dir string) (*profiles.Set, error) {
-	all, err := profiles.Builtin()
-	if err != nil {
-		return nil, fmt.Errorf("built-in profiles: %w", err)
-	}
-	if dir != "" {
-		extra, err := profiles.LoadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("--profiles: %w", err)
-		}
-		all = append(all, extra...)
-	}
-	set, err := profiles.NewSet(all...)
-	if err != nil {
-		return nil, fmt.Errorf("profiles: %w", err)
-	}
-	return set, nil
 }
 
 // ID returns the agent id.

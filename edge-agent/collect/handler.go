@@ -143,24 +143,16 @@ func (h *Handler) Handle(ctx context.Context, topic string, payload []byte, rece
 }
 
 func (h *Handler) handle(ctx context.Context, topic string, payload []byte, received time.Time) Result {
-	prof, match, ok := h.profiles.Match(topic)
-	if !ok {
-		return h.deadLetter(ctx, topic, payload, received, profiles.ReasonUnknownTopic,
-			fmt.Errorf("no firmware profile matches topic %q", topic))
-	}
 	bp := h.bufs.Get().(*[]models.Point)
-	defer func() {
-		clear((*bp)[:cap(*bp)][:0])
-		h.bufs.Put(bp)
-	}()
-	pts, err := prof.Decode((*bp)[:0], match, payload, received)
+	defer h.bufs.Put(bp)
+	pts, prof, err := h.profiles.Decode((*bp)[:0], topic, payload, received)
 	*bp = pts
 	if err != nil {
 		return h.deadLetter(ctx, topic, payload, received, profiles.Reason(err), err)
 	}
 	res, err := h.log.Append(ctx, prof.Priority, pts)
 	if errors.Is(err, locallog.ErrPointTooLarge) {
-		return h.deadLetter(ctx, topic, payload, received, "oversized", err)
+		return h.deadLetter(ctx, topic, payload, received, profiles.ReasonOversized, err)
 	}
 	if err != nil {
 		return Result{Outcome: Failed, Points: len(pts), Err: fmt.Errorf("append to local log: %w", err)}

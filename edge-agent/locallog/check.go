@@ -20,7 +20,6 @@ const (
 	boltVersion         = 2
 	boltBranchPage      = 0x01
 	boltLeafPage        = 0x02
-	boltMetaPage        = 0x04
 	boltFreelistPage    = 0x10
 	boltBucketLeaf      = 0x01
 	boltNoFreelist      = ^uint64(0)

@@ -39,7 +39,8 @@ func appendPoint(dst []byte, p *models.Point) ([]byte, int, error) {
 	if err != nil {
 		return dst, 0, err
 	}
-	recvLen := len(msgp.AppendInt64(nil, p.Received))
+	var tmp [9]byte // the longest msgpack int64
+	recvLen := len(msgp.AppendInt64(tmp[:0], p.Received))
 	at := len(b) - recvLen - 1 // the 1-byte encoding of seq 0
 	if at <= start || b[at] != 0x00 {
 		return dst, 0, errSeqLayout
@@ -182,19 +183,4 @@ func decodeDeadLetter(b []byte) (DeadLetter, error) {
 		return d, fmt.Errorf("dead letter payload size: %w", err)
 	}
 	return d, nil
-}
-
-// seqKey returns the 8-byte big-endian key for seq.
-func seqKey(seq uint64) []byte {
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], seq)
-	return k[:]
-}
-
-// keySeq decodes an 8-byte key; ok is false for any other length.
-func keySeq(k []byte) (uint64, bool) {
-	if len(k) != 8 {
-		return 0, false
-	}
-	return binary.BigEndian.Uint64(k), true
 }

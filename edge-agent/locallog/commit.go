@@ -275,7 +275,7 @@ func (l *Log) applyMeta(meta, points *bolt.Bucket, p *plan, next, nextDL uint64,
 		if cp.front.del > 0 || len(cp.singles) > 0 || (cs.count == 0 && appended > 0) {
 			cp.firstChanged, cp.newFirst, cp.newFirstRecv = true, 0, 0
 			if k, v := points.Bucket(classBucket(models.Priority(c))).Cursor().First(); k != nil {
-				cp.newFirst, _ = keySeq(k)
+				cp.newFirst = getU64(k)
 				_, cp.newFirstRecv, _ = pointTail(v)
 			}
 		}
@@ -302,7 +302,7 @@ func put2(b *bolt.Bucket, k string, v uint64) error { return b.Put([]byte(k), u6
 
 // putKey writes seq into key and returns it as a slice (bbolt copies keys).
 func putKey(key *[8]byte, seq uint64) []byte {
-	copy(key[:], seqKey(seq))
+	copy(key[:], u64(seq))
 	return key[:]
 }
 

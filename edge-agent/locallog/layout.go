@@ -62,14 +62,15 @@ func newCounterKeys(c models.Priority) counterKeys {
 	return k
 }
 
-// u64 encodes v as 8 bytes big-endian.
+// u64 encodes v as 8 bytes big-endian: the meta values, and the keys of
+// points (seq) and dead letters (id).
 func u64(v uint64) []byte {
 	b := make([]byte, 8)
 	binary.BigEndian.PutUint64(b, v)
 	return b
 }
 
-// getU64 decodes an 8-byte big-endian value; anything else is 0.
+// getU64 decodes an 8-byte big-endian value or key; anything else is 0.
 func getU64(b []byte) uint64 {
 	if len(b) != 8 {
 		return 0

@@ -233,11 +233,11 @@ func (s *scan) visit(path [][]byte, key, value []byte) {
 			if !bytes.Equal(path[1], classBucket(models.Priority(c))) {
 				continue
 			}
-			seq, ok := keySeq(key)
-			if !ok {
+			if len(key) != 8 {
 				s.setBad(path, key)
 				return
 			}
+			seq := getU64(key)
 			cs := &s.classes[c]
 			if cs.count == 0 {
 				cs.first = seq
@@ -250,14 +250,13 @@ func (s *scan) visit(path [][]byte, key, value []byte) {
 			return
 		}
 	case len(path) == 2 && bytes.Equal(path[0], bktMeta) && bytes.Equal(path[1], bktDeadLetters):
-		id, ok := keySeq(key)
-		if !ok {
+		if len(key) != 8 {
 			s.setBad(path, key)
 			return
 		}
 		s.dlCount++
 		s.dlElem += elemSize(len(value))
-		s.maxDL = max(s.maxDL, id)
+		s.maxDL = max(s.maxDL, getU64(key))
 	}
 }
 
@@ -376,43 +375,65 @@ func (o *opener) layout(tx *bolt.Tx, st *state) (fresh bool, err error) {
 
 // create makes the buckets and meta of a new log.
 func (o *opener) create(tx *bolt.Tx, st *state) error {
-	meta, err := tx.CreateBucket(bktMeta)
-	if err != nil {
-		return err
-	}
-	if _, err := meta.CreateBucket(bktDeadLetters); err != nil {
-		return err
-	}
-	if _, err := meta.CreateBucket(bktDLReasons); err != nil {
-		return err
-	}
-	points, err := tx.CreateBucket(bktPoints)
+	meta, err := createBuckets(tx)
 	if err != nil {
 		return err
 	}
 	st.created = o.opts.Now()
 	st.nextDL = 1
+	return putMeta(meta, st)
+}
+
+// createBuckets makes the buckets of a new log and returns meta.
+func createBuckets(tx *bolt.Tx) (*bolt.Bucket, error) {
+	meta, err := tx.CreateBucket(bktMeta)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := meta.CreateBucket(bktDeadLetters); err != nil {
+		return nil, err
+	}
+	if _, err := meta.CreateBucket(bktDLReasons); err != nil {
+		return nil, err
+	}
+	points, err := tx.CreateBucket(bktPoints)
+	if err != nil {
+		return nil, err
+	}
+	for c := range models.NumPriorities {
+		if _, err := points.CreateBucket(classBucket(models.Priority(c))); err != nil {
+			return nil, err
+		}
+	}
+	return meta, nil
+}
+
+// putMeta writes st's scalars, counters and dead-letter reason counts to
+// the meta bucket.
+func putMeta(meta *bolt.Bucket, st *state) error {
 	puts := [][2][]byte{
 		{keyVersion, u64(formatVersion)},
 		{keyCreated, u64(uint64(st.created.UnixNano()))},
-		{keyNextSeq, u64(0)},
-		{keyNextDL, u64(1)},
-		{keyDLTotal, u64(0)},
-		{keyDLDrop, u64(0)},
+		{keyNextSeq, u64(st.nextSeq)},
+		{keyNextDL, u64(st.nextDL)},
+		{keyDLTotal, u64(st.dlTotal)},
+		{keyDLDrop, u64(st.dlDropped)},
 	}
 	for c := range models.NumPriorities {
-		class := models.Priority(c)
-		if _, err := points.CreateBucket(classBucket(class)); err != nil {
-			return err
-		}
-		keys := newCounterKeys(class)
-		puts = append(puts, [2][]byte{keys.appended, u64(0)}, [2][]byte{keys.synced, u64(0)})
+		k, ctr := newCounterKeys(models.Priority(c)), &st.classes[c].ctr
+		puts = append(puts, [2][]byte{k.appended, u64(ctr.appended)}, [2][]byte{k.synced, u64(ctr.synced)})
 		for r := range numDropReasons {
-			puts = append(puts, [2][]byte{keys.dropped[r], u64(0)})
+			puts = append(puts, [2][]byte{k.dropped[r], u64(ctr.dropped[r])})
 		}
 	}
 	for _, kv := range puts {
 		if err := meta.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	reasons := meta.Bucket(bktDLReasons)
+	for r, n := range st.dlReasons {
+		if err := put2(reasons, r, n); err != nil {
 			return err
 		}
 	}

@@ -56,7 +56,7 @@ func (f *bucketFront) load() bool {
 	}
 	n := 0
 	for ; k != nil; k, v = f.cur.Next() {
-		seq, _ := keySeq(k)
+		seq := getU64(k)
 		if slices.Contains(f.skip, seq) {
 			continue
 		}
@@ -169,7 +169,7 @@ func (p *plan) build(batch []*request) {
 
 func (p *plan) dropCorrupt(r *request) {
 	cp := &p.cls[r.class]
-	v := cp.front.b.Get(seqKey(r.seq))
+	v := cp.front.b.Get(u64(r.seq))
 	if v == nil || slices.Contains(cp.front.skip, r.seq) {
 		return
 	}

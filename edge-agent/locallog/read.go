@@ -30,7 +30,7 @@ func (l *Log) Read(ctx context.Context, class models.Priority, afterSeq uint64, 
 		b := tx.Bucket(bktPoints).Bucket(classBucket(class))
 		c := b.Cursor()
 		size := 0
-		for k, v := c.Seek(seqKey(afterSeq + 1)); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(u64(afterSeq + 1)); k != nil; k, v = c.Next() {
 			if maxPoints > 0 && len(out) >= maxPoints {
 				break
 			}
@@ -44,7 +44,7 @@ func (l *Log) Read(ctx context.Context, class models.Priority, afterSeq uint64, 
 			}
 			p := &out[len(out)-1]
 			if _, err := p.UnmarshalMsg(v); err != nil {
-				seq, _ := keySeq(k)
+				seq := getU64(k)
 				l.logger.Error("stored point does not decode; dropping it", "class", class, "seq", seq, "err", err)
 				corrupt = append(corrupt, seq)
 				out = out[:len(out)-1]
@@ -81,7 +81,7 @@ func (l *Log) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) 
 				l.logger.Error("stored dead letter does not decode; skipping it", "err", err)
 				continue
 			}
-			d.ID, _ = keySeq(k)
+			d.ID = getU64(k)
 			out = append(out, d)
 		}
 		return nil

@@ -84,9 +84,8 @@ func (o *opener) shrink(geo geometry, st *state) error {
 func (o *opener) copyInto(dst *bolt.DB, geo geometry, st *state) error {
 	budget := (geo.maxHW - basePages - 2*geo.reserve) * geo.psize / 2
 	err := dst.Update(func(tx *bolt.Tx) error {
-		var fresh state
-		fresh.dlReasons = map[string]uint64{}
-		return o.create(tx, &fresh)
+		_, err := createBuckets(tx)
+		return err
 	})
 	if err != nil {
 		return err
@@ -121,35 +120,7 @@ func (o *opener) copyInto(dst *bolt.DB, geo geometry, st *state) error {
 	if err := o.copyDeadLetters(dst, geo, st); err != nil {
 		return err
 	}
-	return dst.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bktMeta)
-		puts := [][2][]byte{
-			{keyCreated, u64(uint64(st.created.UnixNano()))},
-			{keyNextSeq, u64(st.nextSeq)},
-			{keyNextDL, u64(st.nextDL)},
-			{keyDLTotal, u64(st.dlTotal)},
-			{keyDLDrop, u64(st.dlDropped)},
-		}
-		for c := range models.NumPriorities {
-			k, ctr := newCounterKeys(models.Priority(c)), &st.classes[c].ctr
-			puts = append(puts, [2][]byte{k.appended, u64(ctr.appended)}, [2][]byte{k.synced, u64(ctr.synced)})
-			for r := range numDropReasons {
-				puts = append(puts, [2][]byte{k.dropped[r], u64(ctr.dropped[r])})
-			}
-		}
-		for _, kv := range puts {
-			if err := meta.Put(kv[0], kv[1]); err != nil {
-				return err
-			}
-		}
-		reasons := meta.Bucket(bktDLReasons)
-		for r, n := range st.dlReasons {
-			if err := put2(reasons, r, n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return dst.Update(func(tx *bolt.Tx) error { return putMeta(tx.Bucket(bktMeta), st) })
 }
 
 // copyBucket copies the last keep points of class (after skipping skip)
@@ -184,7 +155,7 @@ func (o *opener) copyBucket(dst *bolt.DB, geo geometry, name []byte, skip, keep 
 				continue
 			}
 			if cs.count == 0 {
-				cs.firstSeq, _ = keySeq(k)
+				cs.firstSeq = getU64(k)
 				_, cs.firstRecv, _ = pointTail(v)
 			}
 			cs.count++

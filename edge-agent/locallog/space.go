@@ -70,9 +70,9 @@ type geometry struct {
 	dlBytes   int64 // most element bytes of dead letters kept
 }
 
-// newGeometry computes the geometry for a file of psize pages capped at
-// maxBytes, or ErrMaxBytesTooSmall.
-func newGeometry(psize int, maxBytes int64) (geometry, error) {
+// baseGeometry computes the page sizes and limits that the reserve
+// (worstPages) depends on, for a file of psize pages capped at maxBytes.
+func baseGeometry(psize int, maxBytes int64) geometry {
 	g := geometry{psize: int64(psize)}
 	g.maxElem = (g.psize - 16) / 4
 	g.maxValue = int(g.maxElem) - elemOverhead
@@ -81,6 +81,13 @@ func newGeometry(psize int, maxBytes int64) (geometry, error) {
 	g.allocSize = int(min(max(maxBytes/64/g.psize*g.psize, 4*g.psize), 16<<20))
 	g.maxHW = (maxBytes-int64(g.allocSize))/g.psize - 1
 	g.txnBytes = min(max(maxBytes/32, 32<<10), 4<<20)
+	return g
+}
+
+// newGeometry computes the geometry for a file of psize pages capped at
+// maxBytes, or ErrMaxBytesTooSmall.
+func newGeometry(psize int, maxBytes int64) (geometry, error) {
+	g := baseGeometry(psize, maxBytes)
 	g.dlPayload = min(dlPayloadMax, g.maxValue-dlOverhead-dlTopicMax-dlReasonMax-dlErrorMax)
 	g.dlBytes = maxBytes / 16
 	g.reserve = g.worstPages()
@@ -94,11 +101,7 @@ func newGeometry(psize int, maxBytes int64) (geometry, error) {
 // minMaxBytes is the smallest MaxBytes that newGeometry accepts.
 func minMaxBytes(psize int) int64 {
 	for n := int64(256 << 10); ; n += 64 << 10 {
-		g := geometry{psize: int64(psize)}
-		g.maxElem = (g.psize - 16) / 4
-		g.allocSize = int(min(max(n/64/g.psize*g.psize, 4*g.psize), 16<<20))
-		g.maxHW = (n-int64(g.allocSize))/g.psize - 1
-		g.txnBytes = min(max(n/32, 32<<10), 4<<20)
+		g := baseGeometry(psize, n)
 		if g.maxHW >= basePages+2*g.worstPages()+minDataPages {
 			return n
 		}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tributary-iot/tributary/firmware-profiles"
+	profiles "github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/simulators/fleet"
 )
 
@@ -16,20 +16,9 @@ import (
 // ("passenger-car,heavy-truck"), or names with weights
 // ("passenger-car=3,heavy-truck=1"); a name without a weight weighs 1.
 func Profiles(spec, dir string) ([]fleet.Weighted, error) {
-	all, err := profiles.Builtin()
+	set, err := profiles.LoadSet(dir)
 	if err != nil {
-		return nil, fmt.Errorf("built-in profiles: %w", err)
-	}
-	if dir != "" {
-		mine, err := profiles.LoadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("--profiles %s: %w", dir, firstLine(err))
-		}
-		all = append(all, mine...)
-	}
-	set, err := profiles.NewSet(all...)
-	if err != nil {
-		return nil, fmt.Errorf("profiles: %w", firstLine(err))
+		return nil, fmt.Errorf("--profiles %s: %w", dir, firstLine(err))
 	}
 	var out []fleet.Weighted
 	seen := map[string]bool{}
