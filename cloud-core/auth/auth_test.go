@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/tributary-iot/tributary/cloud-core/auth"
+	"github.com/tributary-iot/tributary/protocols/frame"
 )
 
 func startServer(t *testing.T, k *auth.Keys) *server.Server {
@@ -104,6 +106,38 @@ func TestAgentCredsScopeAndRefusals(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("no permissions violation reported to the impostor")
+	}
+
+	// Nor may it receive what is not its own: join ingest's queue group on
+	// every agent's batches, or listen on another agent's inbox. The
+	// server refuses each subscription with a permissions violation.
+	refused := map[string]bool{
+		fmt.Sprintf("subscription to %q using queue %q", frame.IngestPrefix+"*", frame.QueueGroup): false,
+		fmt.Sprintf("subscription to %q", frame.InboxPrefix+"gw-2.>"):                              false,
+	}
+	if _, err := agent.QueueSubscribe(frame.IngestPrefix+"*", frame.QueueGroup, func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.SubscribeSync(frame.InboxPrefix + "gw-2.>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := agent.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second)
+	for missing := len(refused); missing > 0; {
+		select {
+		case err := <-errs:
+			msg := strings.ToLower(err.Error())
+			for want, seen := range refused {
+				if !seen && strings.Contains(msg, "permissions violation for "+strings.ToLower(want)) {
+					refused[want] = true
+					missing--
+				}
+			}
+		case <-deadline:
+			t.Fatalf("subscriptions not refused to agent gw-1: %v", refused)
+		}
 	}
 
 	// No credentials, or credentials from other keys: refused at connect.

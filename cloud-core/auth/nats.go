@@ -9,13 +9,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/tributary-iot/tributary/models"
-)
-
-// Agent subjects; they match sync/ingest and sync/uplink.
-const (
-	helloPrefix  = "tb.hello."
-	ingestPrefix = "tb.ingest."
-	inboxPrefix  = "_INBOX_"
+	"github.com/tributary-iot/tributary/protocols/frame"
 )
 
 // ConfigureServer puts the NATS server options in operator mode, trusting
@@ -89,8 +83,8 @@ func (k *Keys) AgentCreds(agent string, ttl time.Duration) ([]byte, error) {
 		return nil, err
 	}
 	var p jwt.Permissions
-	p.Pub.Allow.Add(helloPrefix+agent, ingestPrefix+agent)
-	p.Sub.Allow.Add(inboxPrefix + agent + ".>")
+	p.Pub.Allow.Add(frame.HelloPrefix+agent, frame.IngestPrefix+agent)
+	p.Sub.Allow.Add(frame.InboxPrefix + agent + ".>")
 	j, seed, err := k.userCreds("agent:"+agent, p, ttl)
 	if err != nil {
 		return nil, err

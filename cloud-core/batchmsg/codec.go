@@ -184,8 +184,3 @@ func Summarize(b *models.Batch) Summary {
 	}
 	return s
 }
-
-// Overlaps reports whether the summary's time range meets [start, end).
-func (s Summary) Overlaps(start, end int64) bool {
-	return s.Points > 0 && s.MaxTime >= start && s.MinTime < end
-}

@@ -104,19 +104,9 @@ func TestSummarize(t *testing.T) {
 	if s != want {
 		t.Fatalf("summary %+v, want %+v", s, want)
 	}
-	for _, tc := range []struct {
-		start, end int64
-		want       bool
-	}{
-		{0, 5, false}, {0, 6, true}, {b.Points[2].Time, b.Points[2].Time + 1, true}, {b.Points[2].Time + 1, 1 << 62, false},
-	} {
-		if got := s.Overlaps(tc.start, tc.end); got != tc.want {
-			t.Errorf("Overlaps(%d, %d) = %v", tc.start, tc.end, got)
-		}
-	}
 	empty := models.Batch{Writer: "w.low"}
-	if s := batchmsg.Summarize(&empty); s.Points != 0 || s.Overlaps(-1<<62, 1<<62) {
-		t.Errorf("empty summary %+v overlaps", s)
+	if s := batchmsg.Summarize(&empty); s.Points != 0 {
+		t.Errorf("empty summary %+v", s)
 	}
 }
 

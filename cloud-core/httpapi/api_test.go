@@ -59,6 +59,22 @@ func do(t testing.TB, hs *httptest.Server, method, path, body string) (int, stri
 	return resp.StatusCode, string(b)
 }
 
+// checkAnswer sends a request and checks the answer: its status, that
+// its body holds contains, and that an error's body is {"error":...}.
+func checkAnswer(t *testing.T, hs *httptest.Server, name, method, path, reqBody string, wantStatus int, contains string) {
+	t.Helper()
+	status, body := do(t, hs, method, path, reqBody)
+	if status != wantStatus || !strings.Contains(body, contains) {
+		t.Errorf("%s: %d %s\nwant %d with %q", name, status, body, wantStatus, contains)
+	}
+	if status >= 400 {
+		var e struct{ Error string }
+		if json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
+			t.Errorf("%s: error body is not {\"error\":...}: %s", name, body)
+		}
+	}
+}
+
 // points returns NDJSON lines of writer w's seqs first..last.
 func points(w string, first, last int) string {
 	var sb strings.Builder
@@ -113,16 +129,7 @@ func TestAPI(t *testing.T) {
 		{"no such endpoint", "GET", "/v2/x", "", 404, `no such endpoint`},
 		{"wrong method", "DELETE", "/v1/streams/vt", "", 404, `no such endpoint`},
 	} {
-		status, body := do(t, hs, tc.method, tc.path, tc.body)
-		if status != tc.status || !strings.Contains(body, tc.contains) {
-			t.Errorf("%s: %d %s\nwant %d with %q", tc.name, status, body, tc.status, tc.contains)
-		}
-		if status >= 400 {
-			var e struct{ Error string }
-			if json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
-				t.Errorf("%s: error body is not {\"error\":...}: %s", tc.name, body)
-			}
-		}
+		checkAnswer(t, hs, tc.name, tc.method, tc.path, tc.body, tc.status, tc.contains)
 	}
 }
 

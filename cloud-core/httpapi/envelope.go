@@ -30,15 +30,15 @@ const maxLineFields = 1024
 // ns. Field numbers without a fraction or exponent are ints (uints past
 // int64), others floats.
 type writeLine struct {
-	Writer   string                     `json:"writer"`
-	Agent    string                     `json:"agent"`
-	Seq      uint64                     `json:"seq"`
-	Device   string                     `json:"device"`
-	Stream   string                     `json:"stream"`
-	Time     json.RawMessage            `json:"time"`
-	Fields   map[string]json.RawMessage `json:"fields"`
-	Tags     map[string]string          `json:"tags"`
-	Received int64                      `json:"received"`
+	Writer   string            `json:"writer"`
+	Agent    string            `json:"agent"`
+	Seq      uint64            `json:"seq"`
+	Device   string            `json:"device"`
+	Stream   string            `json:"stream"`
+	Time     json.RawMessage   `json:"time"`
+	Fields   map[string]any    `json:"fields"`
+	Tags     map[string]string `json:"tags"`
+	Received int64             `json:"received"`
 }
 
 // decodeWrite decodes one line into p (reusing its slices) and returns the
@@ -63,8 +63,8 @@ func decodeWrite(line []byte, p *models.Point) (string, error) {
 	}
 	p.Reset()
 	p.Device, p.Stream, p.Time, p.Agent, p.Seq, p.Received = w.Device, w.Stream, t, w.Agent, w.Seq, w.Received
-	for k, raw := range w.Fields {
-		v, err := fieldValue(raw)
+	for k, x := range w.Fields {
+		v, err := fieldValue(x)
 		if err != nil {
 			return "", fmt.Errorf("%w: field %q: %w", ErrBadPoint, k, err)
 		}
@@ -77,13 +77,9 @@ func decodeWrite(line []byte, p *models.Point) (string, error) {
 	return w.Writer, nil
 }
 
-func fieldValue(raw json.RawMessage) (models.Value, error) {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return models.Value{}, err
-	}
+// fieldValue converts a field's decoded JSON value (numbers as
+// json.Number) to a models.Value.
+func fieldValue(v any) (models.Value, error) {
 	switch x := v.(type) {
 	case bool:
 		return models.Bool(x), nil

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -36,16 +35,7 @@ func TestGroupEndpoints(t *testing.T) {
 		{"delete", "DELETE", "/v1/streams/vt/groups/g", "", 200, `"deleted": "g"`},
 		{"delete again", "DELETE", "/v1/streams/vt/groups/g", "", 404, `unknown reader group`},
 	} {
-		status, body := do(t, hs, tc.method, tc.path, tc.body)
-		if status != tc.status || !strings.Contains(body, tc.contains) {
-			t.Errorf("%s: %d %s\nwant %d with %q", tc.name, status, body, tc.status, tc.contains)
-		}
-		if status >= 400 {
-			var e struct{ Error string }
-			if json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
-				t.Errorf("%s: error body is not {\"error\":...}: %s", tc.name, body)
-			}
-		}
+		checkAnswer(t, hs, tc.name, tc.method, tc.path, tc.body, tc.status, tc.contains)
 	}
 
 	// A member's tail: who it is and what it has, the start, the points.

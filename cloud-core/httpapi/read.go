@@ -94,6 +94,11 @@ func (a *api) events(w http.ResponseWriter, r *http.Request, stream string) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if p.format == formatCSV || p.format == formatParquet {
+		// Only their columns drop the other fields: chunks need not
+		// decode them.
+		q.Fields = p.export.fields
+	}
 	a.stream(w, r, p, "events", func(fn func(*models.Point) error) error {
 		return a.st.Read(r.Context(), stream, q, fn)
 	})

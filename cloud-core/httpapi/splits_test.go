@@ -214,15 +214,6 @@ func TestReadErrors(t *testing.T) {
 		{"tail bad cut_every", "/v1/streams/vt/tail?cut_every=-1s", 400, "cut_every"},
 		{"events bad fields are fine", "/v1/streams/vt/events?format=csv&fields=,,v,&limit=1", 200, "time,device,agent,seq,received,v\n"},
 	} {
-		status, body := do(t, hs, "GET", tc.path, "")
-		if status != tc.status || !strings.Contains(body, tc.contains) {
-			t.Errorf("%s: %d %s\nwant %d with %q", tc.name, status, body, tc.status, tc.contains)
-		}
-		if status >= 400 {
-			var e struct{ Error string }
-			if json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
-				t.Errorf("%s: error body is not {\"error\":...}: %s", tc.name, body)
-			}
-		}
+		checkAnswer(t, hs, tc.name, "GET", tc.path, "", tc.status, tc.contains)
 	}
 }

@@ -28,16 +28,9 @@ const (
 // ("SEG:POS,..."), start a time.
 func tailOptions(v url.Values, stream string) (store.TailOptions, error) {
 	var opts store.TailOptions
-	switch from := v.Get("from"); from {
-	case "", "now":
-	case "start":
-		opts.From = &models.StreamCut{Stream: stream}
-	default:
-		cut, err := store.ParseCut(stream, from)
-		if err != nil {
-			return opts, err
-		}
-		opts.From = &cut
+	var err error
+	if opts.From, err = parseFrom(stream, v.Get("from")); err != nil {
+		return opts, err
 	}
 	if d := v.Get("device"); d != "" {
 		if err := models.ValidateDevice(d); err != nil {
@@ -45,7 +38,6 @@ func tailOptions(v url.Values, stream string) (store.TailOptions, error) {
 		}
 		opts.Device = d
 	}
-	var err error
 	if opts.Start, err = parseTime(v.Get("start")); err != nil {
 		return opts, fmt.Errorf("start %q: want RFC 3339 or Unix ns", v.Get("start"))
 	}

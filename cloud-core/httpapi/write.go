@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
+	"github.com/tributary-iot/tributary/cloud-core/store"
 	"github.com/tributary-iot/tributary/models"
 )
 
@@ -66,7 +66,10 @@ func (a *api) writePoints(w http.ResponseWriter, r *http.Request, stream string)
 			return
 		}
 		if p.Agent == "" {
-			p.Agent = agentOf(writer)
+			if p.Agent, err = store.WriterAgent(writer); err != nil {
+				a.fail(w, fmt.Errorf("line %d: %w", lineNo, err))
+				return
+			}
 		}
 		if p.Stream == "" {
 			p.Stream = stream
@@ -97,12 +100,4 @@ func (a *api) writePoints(w http.ResponseWriter, r *http.Request, stream string)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"points": points, "batches": nbatch})
-}
-
-// agentOf returns the agent part of a writer id ("gw-7.high" -> "gw-7").
-func agentOf(writer string) string {
-	if i := strings.LastIndexByte(writer, '.'); i > 0 {
-		return writer[:i]
-	}
-	return writer
 }

@@ -1,7 +1,6 @@
 package meta
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -20,10 +19,11 @@ func (db *DB) CommittedMarks() (map[string]uint64, error) {
 			return nil
 		}
 		return b.ForEach(func(k, v []byte) error {
-			if len(v) != 8 {
-				return &CorruptError{Bucket: bucketCommitted, Key: string(k), Err: fmt.Errorf("mark of %d bytes", len(v))}
+			m, err := decodeU64(bucketCommitted, string(k), v)
+			if err != nil {
+				return err
 			}
-			out[string(k)] = binary.BigEndian.Uint64(v)
+			out[string(k)] = m
 			return nil
 		})
 	})
@@ -42,10 +42,11 @@ func (db *DB) SaveCommittedMarks(marks map[string]uint64) error {
 			return err
 		}
 		for w, m := range marks {
-			if old := b.Get([]byte(w)); len(old) == 8 && binary.BigEndian.Uint64(old) >= m {
+			// A missing or malformed old mark is overwritten.
+			if old, err := decodeU64(bucketCommitted, w, b.Get([]byte(w))); err == nil && old >= m {
 				continue
 			}
-			if err := b.Put([]byte(w), binary.BigEndian.AppendUint64(nil, m)); err != nil {
+			if err := b.Put([]byte(w), u64Key(m)); err != nil {
 				return err
 			}
 		}

@@ -99,6 +99,19 @@ func groupBucket(tx *bbolt.Tx, stream string) *bbolt.Bucket {
 	return root.Bucket([]byte(stream))
 }
 
+// getGroup returns stream's group name, or an error wrapping ErrNotFound.
+func getGroup(tx *bbolt.Tx, stream, name string) (Group, error) {
+	b := groupBucket(tx, stream)
+	var v []byte
+	if b != nil {
+		v = b.Get([]byte(name))
+	}
+	if v == nil {
+		return Group{}, fmt.Errorf("group %s of stream %s: %w", name, stream, ErrNotFound)
+	}
+	return decodeGroup(stream, []byte(name), v)
+}
+
 // Groups returns the reader groups of stream, by name.
 func (db *DB) Groups(stream string) ([]Group, error) {
 	var out []Group
@@ -123,16 +136,8 @@ func (db *DB) Groups(stream string) ([]Group, error) {
 func (db *DB) Group(stream, name string) (Group, error) {
 	var g Group
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		b := groupBucket(tx, stream)
-		var v []byte
-		if b != nil {
-			v = b.Get([]byte(name))
-		}
-		if v == nil {
-			return fmt.Errorf("group %s of stream %s: %w", name, stream, ErrNotFound)
-		}
 		var err error
-		g, err = decodeGroup(stream, []byte(name), v)
+		g, err = getGroup(tx, stream, name)
 		return err
 	})
 	return g, err
@@ -170,15 +175,7 @@ func (db *DB) CreateGroup(g Group) (Group, bool, error) {
 func (db *DB) UpdateGroup(stream, name string, fn func(*Group) error) (Group, error) {
 	var out Group
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		b := groupBucket(tx, stream)
-		var v []byte
-		if b != nil {
-			v = b.Get([]byte(name))
-		}
-		if v == nil {
-			return fmt.Errorf("group %s of stream %s: %w", name, stream, ErrNotFound)
-		}
-		g, err := decodeGroup(stream, []byte(name), v)
+		g, err := getGroup(tx, stream, name)
 		if err != nil {
 			return err
 		}
@@ -209,25 +206,18 @@ func (db *DB) DeleteGroup(stream, name string) error {
 // GroupPositions returns, for each reader group of stream, its position
 // in segment seg (groups that do not name seg are left out), sorted.
 func (db *DB) GroupPositions(stream, seg string) ([]uint64, error) {
+	groups, err := db.Groups(stream)
+	if err != nil {
+		return nil, err
+	}
 	var out []uint64
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		b := groupBucket(tx, stream)
-		if b == nil {
-			return nil
+	for _, g := range groups {
+		if p, ok := g.Positions[seg]; ok {
+			out = append(out, p)
 		}
-		return b.ForEach(func(k, v []byte) error {
-			g, err := decodeGroup(stream, k, v)
-			if err != nil {
-				return err
-			}
-			if p, ok := g.Positions[seg]; ok {
-				out = append(out, p)
-			}
-			return nil
-		})
-	})
+	}
 	slices.Sort(out)
-	return out, err
+	return out, nil
 }
 
 // Clone returns a copy of g that shares nothing with it.

@@ -297,16 +297,7 @@ func (db *DB) Chunks(stream string, fn func(Chunk) error) error {
 		if sb == nil {
 			return nil
 		}
-		return sb.ForEachBucket(func(seg []byte) error {
-			where := stream + "/" + string(seg)
-			return sb.Bucket(seg).Bucket(bucketChunks).ForEach(func(k, v []byte) error {
-				c, err := decodeChunk(where, k, v)
-				if err != nil {
-					return err
-				}
-				return fn(c)
-			})
-		})
+		return forEachChunk(sb, stream, fn)
 	})
 }
 
@@ -314,20 +305,28 @@ func (db *DB) Chunks(stream string, fn func(Chunk) error) error {
 func (db *DB) ChunkPaths() (map[string]struct{}, error) {
 	out := map[string]struct{}{}
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketSegments).ForEachBucket(func(stream []byte) error {
-			sb := tx.Bucket(bucketSegments).Bucket(stream)
-			return sb.ForEachBucket(func(seg []byte) error {
-				where := string(stream) + "/" + string(seg)
-				return sb.Bucket(seg).Bucket(bucketChunks).ForEach(func(k, v []byte) error {
-					c, err := decodeChunk(where, k, v)
-					if err != nil {
-						return err
-					}
-					out[c.Path] = struct{}{}
-					return nil
-				})
+		root := tx.Bucket(bucketSegments)
+		return root.ForEachBucket(func(stream []byte) error {
+			return forEachChunk(root.Bucket(stream), string(stream), func(c Chunk) error {
+				out[c.Path] = struct{}{}
+				return nil
 			})
 		})
 	})
 	return out, err
+}
+
+// forEachChunk calls fn with every chunk of sb, stream's bucket of
+// segments, segment by segment in position order.
+func forEachChunk(sb *bbolt.Bucket, stream string, fn func(Chunk) error) error {
+	return sb.ForEachBucket(func(seg []byte) error {
+		where := stream + "/" + string(seg)
+		return sb.Bucket(seg).Bucket(bucketChunks).ForEach(func(k, v []byte) error {
+			c, err := decodeChunk(where, k, v)
+			if err != nil {
+				return err
+			}
+			return fn(c)
+		})
+	})
 }

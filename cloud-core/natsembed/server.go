@@ -31,10 +31,8 @@ type Options struct {
 	// SyncAlways makes JetStream fsync every write before acknowledging it
 	// (power-loss durability). Without it, every write reaches the
 	// operating system before its ack (process-crash durability) and is
-	// fsynced every SyncInterval.
+	// fsynced at nats-server's default interval.
 	SyncAlways bool
-	// SyncInterval is the periodic fsync interval (0: nats-server's default).
-	SyncInterval time.Duration
 	// Insecure lets network clients connect without credentials, as an
 	// anonymous user who may neither publish to the store's subjects nor
 	// use the JetStream API. Without it the listener accepts no one until
@@ -47,8 +45,6 @@ type Options struct {
 	Authority Authority
 	// TLSCert and TLSKey, when set, make the client listener require TLS.
 	TLSCert, TLSKey string
-	// ReadyTimeout bounds the wait for the server to start (0: 10s).
-	ReadyTimeout time.Duration
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -68,6 +64,9 @@ type Server struct {
 	seed []byte
 }
 
+// readyTimeout bounds the wait for the server to start.
+const readyTimeout = 10 * time.Second
+
 // internalUser is the account the cloud core's own connections use.
 const internalUser = "cloud-core"
 
@@ -78,15 +77,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	so := &server.Options{
-		ServerName:   "cloud-core",
-		JetStream:    true,
-		StoreDir:     opts.StoreDir,
-		SyncAlways:   opts.SyncAlways,
-		SyncInterval: opts.SyncInterval,
-		MaxPayload:   DefaultMaxPayload,
-		NoSigs:       true,
-		NoLog:        opts.Logger == nil,
-		Users:        []*server.User{{Username: internalUser, Password: pass}},
+		ServerName: "cloud-core",
+		JetStream:  true,
+		StoreDir:   opts.StoreDir,
+		SyncAlways: opts.SyncAlways,
+		MaxPayload: DefaultMaxPayload,
+		NoSigs:     true,
+		NoLog:      opts.Logger == nil,
+		Users:      []*server.User{{Username: internalUser, Password: pass}},
 	}
 	if opts.Insecure {
 		so.Users = append(so.Users, &server.User{
@@ -142,10 +140,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		srv.SetLoggerV2(serverLogger{l: opts.Logger}, false, false, false)
 	}
 	srv.Start()
-	timeout := opts.ReadyTimeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
+	timeout := readyTimeout
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = time.Until(d)
 	}

@@ -7,13 +7,6 @@ import (
 	"github.com/tributary-iot/tributary/cloud-core/segment"
 )
 
-// Window names, as a segment.Change records them.
-const (
-	WindowShort  = "short"
-	WindowMedium = "medium"
-	WindowLong   = "long"
-)
-
 // decision is one split or merge the scaler asks the store for.
 type decision struct {
 	// split names the segment to split into parts, or
@@ -119,12 +112,12 @@ func (r rules) decide(st *segment.Stream, rates map[string]meta.SegmentRates, no
 			continue
 		}
 		// Record the sum that came closest to the threshold.
-		window, rate := WindowLong, sum.Long
+		window, rate := segment.WindowLong, sum.Long
 		if sum.Medium > rate {
-			window, rate = WindowMedium, sum.Medium
+			window, rate = segment.WindowMedium, sum.Medium
 		}
 		if sum.Short > rate {
-			window, rate = WindowShort, sum.Short
+			window, rate = segment.WindowShort, sum.Short
 		}
 		best = decision{merge: []string{a, b}, why: segment.Change{By: sc.By, Window: window, Rate: rate, Target: sc.Target}}
 		found, coldest = true, sum.Long
@@ -139,11 +132,11 @@ func overTarget(w meta.Windows, target float64) (string, float64, bool) {
 	case w.Short <= target:
 		return "", 0, false
 	case w.Long > target:
-		return WindowLong, w.Long, true
+		return segment.WindowLong, w.Long, true
 	case w.Medium > 2*target:
-		return WindowMedium, w.Medium, true
+		return segment.WindowMedium, w.Medium, true
 	case w.Short > 4*target:
-		return WindowShort, w.Short, true
+		return segment.WindowShort, w.Short, true
 	}
 	return "", 0, false
 }

@@ -212,12 +212,8 @@ func (s *Scaler) step(ctx context.Context, name string, now time.Time) error {
 	dt := now.Sub(prev)
 	for _, id := range cur {
 		ld := load[id]
-		b, ok := base[id]
+		b := base[id] // zero for a segment made since the last sample
 		if had && dt > 0 {
-			// A segment made since the last sample counted from zero.
-			if !ok {
-				b = segment.Load{}
-			}
 			if ld.Points >= b.Points && ld.Bytes >= b.Bytes {
 				sr := r.Segments[id]
 				s.rules.windows.sample(&sr, segment.Load{Points: ld.Points - b.Points, Bytes: ld.Bytes - b.Bytes}, dt)

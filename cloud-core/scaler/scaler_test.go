@@ -191,13 +191,13 @@ func TestHotSegmentSplitsAndSettles(t *testing.T) {
 			if d := first.at.Sub(t0); d < 300*time.Second || d > 420*time.Second {
 				t.Errorf("first split after %v", d)
 			}
-			if first.why.Window != scaler.WindowMedium || first.why.Rate <= 2*float64(target) || first.why.Target != target || first.why.By != by {
+			if first.why.Window != segment.WindowMedium || first.why.Rate <= 2*float64(target) || first.why.Target != target || first.why.By != by {
 				t.Errorf("first split's reason %+v", first.why)
 			}
 			// The halves start from half the parent's rates and split
 			// again once their long average passes the target.
 			for _, e := range ev[1:] {
-				if e.why.Window != scaler.WindowLong || e.why.Rate <= float64(target) {
+				if e.why.Window != segment.WindowLong || e.why.Rate <= float64(target) {
 					t.Errorf("second-generation split's reason %+v", e.why)
 				}
 			}

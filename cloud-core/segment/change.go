@@ -12,6 +12,13 @@ const (
 	KindMerge = "merge"
 )
 
+// Names of the averaging windows a Change's Rate is measured over.
+const (
+	WindowShort  = "short"
+	WindowMedium = "medium"
+	WindowLong   = "long"
+)
+
 // Change says why an epoch began: the split or merge that started it and
 // the load that triggered it. The first epoch has none.
 type Change struct {
@@ -25,8 +32,8 @@ type Change struct {
 	Manual bool `json:"manual,omitempty"`
 	// By is the load measure (ByPoints or ByBytes) Rate is in.
 	By string `json:"by,omitempty"`
-	// Window names the averaging window Rate was measured over ("short",
-	// "medium" or "long").
+	// Window names the averaging window Rate was measured over
+	// (WindowShort, WindowMedium or WindowLong).
 	Window string `json:"window,omitempty"`
 	// Rate is the load that triggered the change, per second: the sealed
 	// segment's for a split, the sealed segments' sum for a merge.

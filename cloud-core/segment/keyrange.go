@@ -18,9 +18,6 @@ var FullRange = KeyRange{Lo: 0, Hi: math.MaxUint64}
 // Contains reports whether h falls in r.
 func (r KeyRange) Contains(h uint64) bool { return h >= r.Lo && h <= r.Hi }
 
-// Overlaps reports whether r and o share a hash.
-func (r KeyRange) Overlaps(o KeyRange) bool { return r.Lo <= o.Hi && o.Lo <= r.Hi }
-
 // String returns the range in hex, e.g. "[0000000000000000,7fffffffffffffff]".
 func (r KeyRange) String() string { return fmt.Sprintf("[%016x,%016x]", r.Lo, r.Hi) }
 

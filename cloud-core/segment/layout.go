@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -208,12 +209,7 @@ func (l *Layout) Ancestors(id string) []string {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b *Segment) int {
-		if a.CreatedEpoch != b.CreatedEpoch {
-			return cmpU64(a.CreatedEpoch, b.CreatedEpoch)
-		}
-		return cmpU64(a.Range.Lo, b.Range.Lo)
-	})
+	slices.SortFunc(out, byCreation)
 	ids := make([]string, len(out))
 	for i, s := range out {
 		ids[i] = s.ID
@@ -229,13 +225,7 @@ func (l *Layout) Order() []string {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		sa, sb := &l.Segments[a], &l.Segments[b]
-		if sa.CreatedEpoch != sb.CreatedEpoch {
-			return cmpU64(sa.CreatedEpoch, sb.CreatedEpoch)
-		}
-		return cmpU64(sa.Range.Lo, sb.Range.Lo)
-	})
+	slices.SortStableFunc(idx, func(a, b int) int { return byCreation(&l.Segments[a], &l.Segments[b]) })
 	out := make([]string, len(idx))
 	for i, j := range idx {
 		out[i] = l.Segments[j].ID
@@ -243,12 +233,7 @@ func (l *Layout) Order() []string {
 	return out
 }
 
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// byCreation orders segments by creation epoch, then by range.
+func byCreation(a, b *Segment) int {
+	return cmp.Or(cmp.Compare(a.CreatedEpoch, b.CreatedEpoch), cmp.Compare(a.Range.Lo, b.Range.Lo))
 }

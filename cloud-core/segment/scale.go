@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -60,7 +61,7 @@ func (l *Layout) Merge(ids []string, now time.Time) (Layout, error) {
 		}
 		segs = append(segs, s)
 	}
-	slices.SortFunc(segs, func(a, b *Segment) int { return cmpU64(a.Range.Lo, b.Range.Lo) })
+	slices.SortFunc(segs, func(a, b *Segment) int { return cmp.Compare(a.Range.Lo, b.Range.Lo) })
 	for i := 1; i < len(segs); i++ {
 		if segs[i-1].Range.Hi+1 != segs[i].Range.Lo {
 			return Layout{}, fmt.Errorf("%w: %q and %q", ErrNotAdjacent, segs[i-1].ID, segs[i].ID)
@@ -91,7 +92,7 @@ func (l *Layout) startEpoch(n uint64, now time.Time) {
 			active = append(active, &l.Segments[i])
 		}
 	}
-	slices.SortFunc(active, func(a, b *Segment) int { return cmpU64(a.Range.Lo, b.Range.Lo) })
+	slices.SortFunc(active, func(a, b *Segment) int { return cmp.Compare(a.Range.Lo, b.Range.Lo) })
 	for _, s := range active {
 		ep.Segments = append(ep.Segments, s.ID)
 	}

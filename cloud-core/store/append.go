@@ -155,7 +155,7 @@ func (s *Store) appendRuns(ctx context.Context, runs []run, writer string) ([]ru
 
 // validateBatch checks the writer contract that Append can check.
 func validateBatch(b *models.Batch) error {
-	agent, err := writerAgent(b.Writer)
+	agent, err := WriterAgent(b.Writer)
 	if err != nil {
 		return err
 	}
@@ -197,9 +197,9 @@ func validateBatch(b *models.Batch) error {
 	return nil
 }
 
-// writerAgent checks a writer id ("agent" or "agent.class") and returns
-// its agent.
-func writerAgent(w string) (string, error) {
+// WriterAgent checks a writer id ("agent" or "agent.class") and returns
+// its agent. A bad id gives an error wrapping ErrBadBatch.
+func WriterAgent(w string) (string, error) {
 	if err := tier1.ValidateWriter(w); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadBatch, err)
 	}
@@ -221,8 +221,8 @@ func (s *Store) route(ctx context.Context, points []models.Point) ([]run, error)
 		runs   []run
 		counts []int
 		cur    *streamState
-		last   int                          // the previous point's run
-		which  = make([]int32, len(points)) // each point's run
+		last   int     // the previous point's run
+		which  []int32 // each point's run, once there is a second run
 	)
 	for i := range points {
 		p := &points[i]
@@ -240,9 +240,14 @@ func (s *Store) route(ctx context.Context, points []models.Point) ([]run, error)
 				last = len(runs)
 				runs = append(runs, run{st: cur, seg: seg})
 				counts = append(counts, 0)
+				if last == 1 {
+					which = make([]int32, len(points)) // the points so far are run 0's
+				}
 			}
 		}
-		which[i] = int32(last)
+		if which != nil {
+			which[i] = int32(last)
+		}
 		counts[last]++
 	}
 	if len(runs) == 1 {
@@ -328,6 +333,9 @@ func (s *Store) appendOnce(ctx context.Context, key markKey, g *gate, pts []mode
 		s.marks.put(key, last)
 		s.metrics.duplicatePoints.Add(float64(len(pts)))
 		return nil
+	}
+	if s.hookBeforeAppend != nil {
+		s.hookBeforeAppend()
 	}
 	next, err := s.t1.Append(ctx, key.stream, key.seg, key.writer, last.Pos, pts[i:])
 	if err != nil {

@@ -17,6 +17,4 @@ var (
 	// inside a tier-2 chunk written without per-row positions (before
 	// chunks kept them): the reader must resume by time instead.
 	ErrCutTiered = errors.New("stream cut position was moved into a tier-2 chunk")
-	// ErrClosed is returned by calls on a closed Store.
-	ErrClosed = errors.New("store closed")
 )

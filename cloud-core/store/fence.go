@@ -6,10 +6,11 @@ import (
 )
 
 // fence keeps the tier-1 positions that readers are at from being
-// trimmed. A reader that has read part of a tier-1 range must read the
-// rest of it from tier 1: the chunk that replaces the range holds no
-// per-message positions, so the reader could not tell where to resume in
-// it. Trims therefore stop at the lowest registered position.
+// trimmed. A reader that has read part of a tier-1 range reads the rest
+// of it from tier 1: a scan enters a chunk in the middle only where it
+// starts (a cut), and chunks written before rows kept their tier-1
+// positions cannot be entered there at all. Trims therefore stop at the
+// lowest registered position.
 type fence struct {
 	mu sync.Mutex
 	// readers maps a registered reader to its next position; guarded by mu.

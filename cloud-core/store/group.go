@@ -207,11 +207,7 @@ func frontier(l *segment.Layout, g *meta.Group) []string {
 	for _, seg := range g.Finished {
 		done[seg] = true
 	}
-	for _, seg := range l.Order() {
-		if _, named := g.Positions[seg]; !named && namedDescendant(l, seg, g.Positions) {
-			done[seg] = true
-		}
-	}
+	markBehindCut(l, g.Positions, done)
 	out := []string{}
 	for _, seg := range l.Order() {
 		if done[seg] {
@@ -272,14 +268,6 @@ func (s *Store) Checkpoint(ctx context.Context, stream, name, member string, cut
 			finished = append(finished, seg)
 		}
 	}
-	// Tiering ends its chunks before group positions (chunkStop), so
-	// that a member can resume exactly at one: move them while no
-	// tiering run is collecting the segment.
-	for _, seg := range moved {
-		mu := &s.seg(stream, seg).tierMu
-		mu.Lock()
-		defer mu.Unlock()
-	}
 	g, err = s.meta.UpdateGroup(stream, name, func(g *meta.Group) error {
 		for _, seg := range moved {
 			g.Positions[seg] = max(g.Positions[seg], cut.Positions[seg])
@@ -301,23 +289,6 @@ func (s *Store) Checkpoint(ctx context.Context, stream, name, member string, cut
 	}
 	s.log.Debug("group checkpoint", "stream", stream, "group", name, "member", member, "cut", FormatCut(cut))
 	return s.groupInfo(ctx, g)
-}
-
-// chunkStop returns the lowest position after from at which a reader
-// group of stream has its checkpoint in seg, or 0: tiering ends a chunk
-// before it, so that the group can resume there exactly.
-func (s *Store) chunkStop(stream, seg string, from uint64) uint64 {
-	positions, err := s.meta.GroupPositions(stream, seg)
-	if err != nil {
-		s.log.Warn("cannot read reader group positions", "stream", stream, "segment", seg, "err", err)
-		return 0
-	}
-	for _, p := range positions {
-		if p > from {
-			return p
-		}
-	}
-	return 0
 }
 
 // GroupTailOptions tune GroupTail.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -226,15 +227,7 @@ func (r *groupRegistry) members(stream, name string) []MemberInfo {
 	for n, m := range r.groups[groupKey(stream, name)] {
 		out = append(out, MemberInfo{Name: n, Segments: slices.Clone(m.segments), Connected: len(m.sessions) > 0})
 	}
-	slices.SortFunc(out, func(a, b MemberInfo) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b MemberInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -176,7 +176,8 @@ func TestGroupResumesFromItsCheckpoint(t *testing.T) {
 	if _, err := e.st.Tier(ctx, "s", store.TierOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// Tiering ended a chunk right before the checkpoint, in each segment.
+	// Tiering moved the checkpoint inside chunks: the member resumes in
+	// them by their rows' positions.
 	handled := pointsBefore(t, e, mid)
 	m = startMember(t, e, "g", "m1")
 	rest, _ := m.wait(t, 260-len(handled))

@@ -27,6 +27,10 @@ type Query struct {
 	Start, End int64
 	// Device keeps only that device's points; "" keeps all.
 	Device string
+	// Fields, when not nil, asks only for the fields with these keys:
+	// points read from tier-2 chunks then hold no others (points from
+	// tier 1 hold all theirs, so the caller still picks). nil reads all.
+	Fields []string
 }
 
 func (q *Query) matchTime(t int64) bool {
@@ -244,13 +248,19 @@ func (sc *scan) chunk(ctx context.Context, c *meta.Chunk, fromPos, toPos uint64)
 		sc.out.covered(c.Rows)
 		return sc.out.boundary(last)
 	}
-	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device, FromPos: fromPos, ToPos: toPos}
-	err := sc.s.t2.Read(ctx, path, f, func(p *models.Point) error {
-		if !q.match(p) {
-			return nil
+	// The filter selects exactly the points q matches.
+	f := tier2.Filter{Start: q.Start, End: q.End, Device: q.Device, Fields: q.Fields, FromPos: fromPos, ToPos: toPos}
+	var err error
+	if sc.out.counting() {
+		var n int64
+		if n, err = sc.s.t2.Count(ctx, path, f); err == nil {
+			sc.out.covered(n)
 		}
-		return sc.out.point(last, p)
-	})
+	} else {
+		err = sc.s.t2.Read(ctx, path, f, func(p *models.Point) error {
+			return sc.out.point(last, p)
+		})
+	}
 	if errors.Is(err, tier2.ErrNotFound) {
 		// Retention deleted the chunk after the snapshot was taken.
 		sc.s.log.Debug("chunk gone during a read", "path", path)
@@ -273,6 +283,7 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64, held bool) (moved bool, 
 	seg := sc.s.seg(sc.stream, sc.seg)
 	reader := seg.fence.enter(*pos)
 	defer reader.leave()
+	var first *tier1.Message // the message at *pos, when held fetched it
 	if held {
 		m, err := sc.s.t1.Next(ctx, sc.stream, sc.seg, *pos)
 		if errors.Is(err, tier1.ErrNoMessage) || err == nil && m.Pos != *pos {
@@ -282,6 +293,7 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64, held bool) (moved bool, 
 			return false, err
 		}
 		sc.fromTier1 = true
+		first = &m
 	} else {
 		// A trim that decided what to keep before the fence took this
 		// reader may not have purged yet: the reader would read messages
@@ -310,7 +322,13 @@ func (sc *scan) tier1(ctx context.Context, pos *uint64, held bool) (moved bool, 
 		if !sc.follow && *pos > sc.end {
 			return false, nil
 		}
-		m, err := sc.s.t1.Next(ctx, sc.stream, sc.seg, *pos)
+		var m tier1.Message
+		var err error
+		if first != nil {
+			m, first = *first, nil
+		} else {
+			m, err = sc.s.t1.Next(ctx, sc.stream, sc.seg, *pos)
+		}
 		if errors.Is(err, tier1.ErrNoMessage) || err == nil && m.Pos > *pos {
 			// Nothing at *pos: the end, or tiering trimmed it (between
 			// the caller's snapshot and the fence) into a chunk.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +40,7 @@ func (s *Store) ApplyRetention(ctx context.Context, now time.Time) (int, error) 
 		if err != nil {
 			return removed, err
 		}
-		slices.SortFunc(chunks, func(a, b meta.Chunk) int { return cmpInt64(a.MaxTime, b.MaxTime) })
+		slices.SortFunc(chunks, func(a, b meta.Chunk) int { return cmp.Compare(a.MaxTime, b.MaxTime) })
 		cutoff := now.Add(-time.Duration(r.MaxAge)).UnixNano()
 		for _, c := range chunks {
 			old := r.MaxAge > 0 && c.MaxTime < cutoff
@@ -67,14 +68,4 @@ func (s *Store) removeChunk(ctx context.Context, c meta.Chunk) error {
 	s.metrics.retentionChunks.Inc()
 	s.log.Debug("retention removed a chunk", "path", c.Path, "max_time", time.Unix(0, c.MaxTime).UTC())
 	return nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

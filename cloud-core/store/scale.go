@@ -152,7 +152,7 @@ func (s *Store) describeLoad(why *segment.Change, stream string, sc segment.Scal
 	if !sc.Auto() {
 		why.By = segment.ByPoints
 	}
-	why.Window, why.Target = "short", sc.Target
+	why.Window, why.Target = segment.WindowShort, sc.Target
 	for _, id := range why.Sealed {
 		r := rates.Segments[id]
 		if why.By == segment.ByBytes {

@@ -25,6 +25,9 @@ type Chunks interface {
 	Write(ctx context.Context, spec tier2.ChunkSpec, points []models.Point) (tier2.ChunkInfo, error)
 	// Read calls fn for each point of the chunk at path that f selects.
 	Read(ctx context.Context, path string, f tier2.Filter, fn func(*models.Point) error) error
+	// Count returns the number of points of the chunk at path that f
+	// selects, reading only the columns that filtering needs.
+	Count(ctx context.Context, path string, f tier2.Filter) (int64, error)
 	// Remove deletes the chunk at path.
 	Remove(ctx context.Context, path string) error
 	// Sweep deletes leftovers of interrupted writes and unindexed chunks.
@@ -93,6 +96,10 @@ type Store struct {
 	// several segments (route), which would otherwise be a fresh copy of
 	// the batch for the garbage collector each time.
 	pointBufs sync.Pool
+
+	// hookBeforeAppend, when not nil (tests only), is called by an append
+	// between reading the writer's mark and publishing.
+	hookBeforeAppend func()
 }
 
 // streamState is a cached stream with a router for its current epoch.
@@ -145,9 +152,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	t1opts := opts.Tier1
 	t1opts.Codec = codec
-	if t1opts.Logger == nil {
-		t1opts.Logger = lg
-	}
 	t1, err := tier1.New(opts.JetStream, t1opts)
 	if err != nil {
 		codec.Close()

@@ -150,12 +150,7 @@ func (t *tailer) plan(ctx context.Context, l *segment.Layout) error {
 		}
 		return t.checkStarts(ctx)
 	}
-	// Segments behind the cut: unnamed ones with a named descendant.
-	for _, seg := range l.Order() {
-		if _, named := from.Positions[seg]; !named && namedDescendant(l, seg, from.Positions) {
-			t.done[seg] = true
-		}
-	}
+	markBehindCut(l, from.Positions, t.done)
 	for _, seg := range t.ready(l) {
 		t.start(seg, from.Positions)
 	}
@@ -208,6 +203,16 @@ func ownerNow(l *segment.Layout, device string) string {
 		return l.Current().Segments[0]
 	}
 	return owners[len(owners)-1]
+}
+
+// markBehindCut sets done for the segments behind a cut's positions:
+// those the cut does not name that have a named descendant.
+func markBehindCut(l *segment.Layout, positions map[string]uint64, done map[string]bool) {
+	for _, seg := range l.Order() {
+		if _, named := positions[seg]; !named && namedDescendant(l, seg, positions) {
+			done[seg] = true
+		}
+	}
 }
 
 // namedDescendant reports whether a successor of seg, at any depth, is

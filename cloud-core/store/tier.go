@@ -118,9 +118,6 @@ type collected struct {
 func (s *Store) collect(ctx context.Context, stream, seg string, from uint64, before time.Time) (collected, error) {
 	c := collected{marks: map[string]uint64{}}
 	pos := from
-	// A chunk ends before a reader group's checkpoint, so that the group
-	// resumes exactly there (group.go).
-	stop := s.chunkStop(stream, seg, from)
 	for len(c.points) < s.opts.ChunkPoints {
 		m, err := s.t1.Next(ctx, stream, seg, pos)
 		if errors.Is(err, tier1.ErrNoMessage) {
@@ -128,9 +125,6 @@ func (s *Store) collect(ctx context.Context, stream, seg string, from uint64, be
 		}
 		if err != nil {
 			return c, err
-		}
-		if stop > 0 && m.Pos >= stop {
-			break
 		}
 		if !before.IsZero() && !m.Stored.Before(before) {
 			break

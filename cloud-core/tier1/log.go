@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -50,8 +49,6 @@ type Options struct {
 	// MaxMessageBytes is the payload size above which Append splits
 	// (0: DefaultMaxMessageBytes).
 	MaxMessageBytes int
-	// Logger receives notes; nil discards them.
-	Logger *slog.Logger
 }
 
 // Log is the set of segment streams in one JetStream domain. It is safe
@@ -59,7 +56,6 @@ type Options struct {
 type Log struct {
 	js   jetstream.JetStream
 	opts Options
-	log  *slog.Logger
 	bufs sync.Pool
 
 	mu sync.Mutex
@@ -110,11 +106,7 @@ func New(js jetstream.JetStream, opts Options) (*Log, error) {
 	if opts.MaxMessageBytes == 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
 	}
-	lg := opts.Logger
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
-	}
-	return &Log{js: js, opts: opts, log: lg, handles: map[string]jetstream.Stream{}}, nil
+	return &Log{js: js, opts: opts, handles: map[string]jetstream.Stream{}}, nil
 }
 
 // Config returns the JetStream configuration of a segment stream.
@@ -208,27 +200,35 @@ func (l *Log) Append(ctx context.Context, stream, seg, writer string, after uint
 	if len(points) == 0 {
 		return Appended{}, errors.New("BUG: tier1 append of no points")
 	}
-	b := models.Batch{Writer: writer, FirstSeq: points[0].Seq, LastSeq: points[len(points)-1].Seq, Points: points}
 	bp := l.getBuf()
-	defer l.bufs.Put(bp)
+	defer l.putBuf(bp)
+	return l.append(ctx, bp, stream, seg, writer, after, points)
+}
+
+// append is Append with a scratch buffer for the payload. A run whose
+// payload is too big is split once into as many parts as the limit goes
+// into its size; only a part that is still too big is split again.
+func (l *Log) append(ctx context.Context, bp *[]byte, stream, seg, writer string, after uint64, points []models.Point) (Appended, error) {
+	b := models.Batch{Writer: writer, FirstSeq: points[0].Seq, LastSeq: points[len(points)-1].Seq, Points: points}
 	payload, err := l.opts.Codec.Append((*bp)[:0], &b)
 	if err != nil {
 		return Appended{}, err
 	}
 	*bp = payload
 	if len(payload) > l.opts.MaxMessageBytes && len(points) > 1 {
-		half := len(points) / 2
-		first, err := l.Append(ctx, stream, seg, writer, after, points[:half])
-		if err != nil {
-			return Appended{}, err
+		parts := min(len(points), max(2, (len(payload)+l.opts.MaxMessageBytes-1)/l.opts.MaxMessageBytes))
+		out := Appended{Last: Last{Pos: after}}
+		for i := range parts {
+			part := points[i*len(points)/parts : (i+1)*len(points)/parts]
+			a, err := l.append(ctx, bp, stream, seg, writer, out.Pos, part)
+			if err != nil {
+				return Appended{}, err
+			}
+			out.Last = a.Last
+			out.Messages += a.Messages
+			out.Bytes += a.Bytes
 		}
-		second, err := l.Append(ctx, stream, seg, writer, first.Pos, points[half:])
-		if err != nil {
-			return Appended{}, err
-		}
-		second.Messages += first.Messages
-		second.Bytes += first.Bytes
-		return second, nil
+		return out, nil
 	}
 	sum := batchmsg.Summarize(&b)
 	msg := nats.NewMsg(Subject(stream, seg, writer))
@@ -248,12 +248,22 @@ func (l *Log) Append(ctx context.Context, stream, seg, writer string, after uint
 	return Appended{Last: Last{Pos: ack.Sequence, Mark: sum.Mark}, Messages: 1, Bytes: len(payload)}, nil
 }
 
+// maxPooled is the largest payload buffer kept for reuse, unless a
+// message may be larger.
+const maxPooled = 4 << 20
+
 func (l *Log) getBuf() *[]byte {
 	if b, ok := l.bufs.Get().(*[]byte); ok {
 		return b
 	}
 	b := make([]byte, 0, 64<<10)
 	return &b
+}
+
+func (l *Log) putBuf(b *[]byte) {
+	if cap(*b) <= max(maxPooled, l.opts.MaxMessageBytes) {
+		l.bufs.Put(b)
+	}
 }
 
 func isWrongLast(err error) bool {

@@ -18,15 +18,18 @@ import (
 	"github.com/tributary-iot/tributary/protocols/frame"
 )
 
-// Subjects. An agent publishes hellos on HelloPrefix+agent and batches on
+// Subjects, header and queue group, as protocols/frame defines them. An
+// agent publishes hellos on HelloPrefix+agent and batches on
 // IngestPrefix+agent.
 const (
-	HelloPrefix  = "tb.hello."
-	IngestPrefix = "tb.ingest."
-	// PrevHeader carries the end of the writer's previous batch.
-	PrevHeader = "Tb-Prev"
-	// QueueGroup is the queue group ingest instances share.
-	QueueGroup = "tb-ingest"
+	// HelloPrefix is frame.HelloPrefix.
+	HelloPrefix = frame.HelloPrefix
+	// IngestPrefix is frame.IngestPrefix.
+	IngestPrefix = frame.IngestPrefix
+	// PrevHeader carries the end of the writer's previous batch (frame.PrevHeader).
+	PrevHeader = frame.PrevHeader
+	// QueueGroup is the queue group ingest instances share (frame.QueueGroup).
+	QueueGroup = frame.QueueGroup
 )
 
 // Appender is what ingest needs of the segment store.

@@ -111,6 +111,16 @@ func TestChainDuplicatesAndRefusals(t *testing.T) {
 	if a := send(t, nc, "gw", 30, encode(spoof)); a.Status != frame.AckRefused {
 		t.Fatalf("point naming another agent: %v", a.Status)
 	}
+	// So is a frame wholly of another agent (writer and points), and
+	// none of these stored a point.
+	victim := batch(1, 1)
+	victim.Writer, victim.Points[0].Agent = "victim.normal", "victim"
+	if a := send(t, nc, "mallory", 0, encode(victim)); a.Status != frame.AckRefused {
+		t.Fatalf("impersonating batch got %v, want refused", a.Status)
+	}
+	if n := len(store.Points()); n != 30 {
+		t.Fatalf("%d points stored, want 30: an impersonator wrote %d", n, n-30)
+	}
 	// Hello returns the committed mark of the agent's own writers only.
 	h := frame.Hello{Version: 1, Agent: "gw", Writers: []string{"gw.normal", "victim.normal"}}
 	b, _ := h.MarshalMsg(nil)

@@ -20,15 +20,13 @@ type inflight struct {
 	class       models.Priority
 	first, last uint64
 	points      int
-	bytes       int
 	sent        time.Time
 }
 
 // classState is one writer's position within a session.
 type classState struct {
 	writer   string
-	pos      uint64 // read after this seq
-	prev     uint64 // end of the last batch sent (Tb-Prev of the next)
+	pos      uint64 // end of the last batch sent: read after it, and Tb-Prev of the next
 	inflight int64  // points sent, not yet acked
 	lastSend time.Time
 }
@@ -54,7 +52,7 @@ func (u *Uplink) session(ctx context.Context, nc *nats.Conn) (progressed bool, e
 				return false, fmt.Errorf("trim to the cloud's mark: %w", err)
 			}
 		}
-		cls[c] = classState{writer: w, pos: m, prev: m}
+		cls[c] = classState{writer: w, pos: m}
 	}
 	u.state.Store(int32(Connected))
 	u.logger.Info("uplink session started", "marks", marks)
@@ -114,17 +112,17 @@ func (u *Uplink) session(ctx context.Context, nc *nats.Conn) (progressed bool, e
 				}
 				nextID++
 				msg := &nats.Msg{
-					Subject: ingestPrefix + u.o.Agent,
+					Subject: frame.IngestPrefix + u.o.Agent,
 					Reply:   base + "." + strconv.FormatUint(nextID, 10),
-					Header:  nats.Header{prevHeader: []string{strconv.FormatUint(cs.prev, 10)}},
+					Header:  nats.Header{frame.PrevHeader: []string{strconv.FormatUint(cs.pos, 10)}},
 					Data:    buf,
 				}
 				if err := nc.PublishMsg(msg); err != nil {
 					return progressed, fmt.Errorf("send batch: %w", err)
 				}
 				queue = append(queue, inflight{id: nextID, class: c, first: b.FirstSeq, last: b.LastSeq,
-					points: len(pts), bytes: len(buf), sent: time.Now()})
-				cs.pos, cs.prev, cs.lastSend = b.LastSeq, b.LastSeq, time.Now()
+					points: len(pts), sent: time.Now()})
+				cs.pos, cs.lastSend = b.LastSeq, time.Now()
 				cs.inflight += int64(len(pts))
 				u.metrics.batchesSent.Inc()
 				u.metrics.pointsSent.Add(float64(len(pts)))

@@ -18,13 +18,6 @@ import (
 	"github.com/tributary-iot/tributary/protocols/frame"
 )
 
-// Subjects and headers shared with sync/ingest.
-const (
-	helloPrefix  = "tb.hello."
-	ingestPrefix = "tb.ingest."
-	prevHeader   = "Tb-Prev"
-)
-
 // Log is what the uplink needs of the local log.
 type Log interface {
 	// Read returns up to maxPoints points (about maxBytes) of class with
@@ -171,7 +164,7 @@ func (u *Uplink) LastError() string {
 func (u *Uplink) Run(ctx context.Context) error {
 	opts := []nats.Option{
 		nats.Name("tributary-edge-" + u.o.Agent),
-		nats.CustomInboxPrefix("_INBOX_" + u.o.Agent),
+		nats.CustomInboxPrefix(frame.InboxPrefix + u.o.Agent),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.RetryOnFailedConnect(true),
@@ -235,7 +228,7 @@ func (u *Uplink) hello(ctx context.Context, nc *nats.Conn) (map[string]uint64, e
 	}
 	hctx, cancel := context.WithTimeout(ctx, u.o.AckTimeout)
 	defer cancel()
-	msg, err := nc.RequestWithContext(hctx, helloPrefix+u.o.Agent, b)
+	msg, err := nc.RequestWithContext(hctx, frame.HelloPrefix+u.o.Agent, b)
 	if err != nil {
 		return nil, fmt.Errorf("hello: %w", err)
 	}

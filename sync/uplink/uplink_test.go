@@ -12,7 +12,6 @@ import (
 
 	"github.com/tributary-iot/tributary/edge-agent/locallog"
 	"github.com/tributary-iot/tributary/models"
-	"github.com/tributary-iot/tributary/protocols/frame"
 	"github.com/tributary-iot/tributary/sync/ingest"
 	"github.com/tributary-iot/tributary/sync/uplink"
 )
@@ -38,7 +37,6 @@ type cloud struct {
 	store  *ingest.MemStore
 	cancel context.CancelFunc
 	done   chan struct{}
-	ready  <-chan struct{}
 }
 
 func (c *cloud) start() {
@@ -52,7 +50,7 @@ func (c *cloud) start() {
 		c.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done, c.ready = cancel, make(chan struct{}), srv.Ready()
+	c.cancel, c.done = cancel, make(chan struct{})
 	go func() {
 		defer close(c.done)
 		defer nc.Close()
@@ -206,38 +204,5 @@ func TestReplicatesExactlyOnceThroughFaults(t *testing.T) {
 	checkExactlyOnce(t, c.store.Points(), 7000)
 	if st := l.Stats(); st.PointsSynced != 7000 {
 		t.Errorf("points synced %d, want 7000", st.PointsSynced)
-	}
-}
-
-// TestImpersonationRefused: a connection may not write as another agent.
-func TestImpersonationRefused(t *testing.T) {
-	ns := runNATS(t)
-	c := &cloud{t: t, url: ns.ClientURL(), store: ingest.NewMemStore()}
-	c.start()
-	defer c.stop()
-	<-c.ready
-	nc, err := nats.Connect(c.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	enc, _ := frame.NewEncoder(frame.EncoderOptions{})
-	b := models.Batch{Writer: "victim.normal", FirstSeq: 1, LastSeq: 1, Points: []models.Point{{
-		Device: "d", Stream: "s", Agent: "victim", Seq: 1, Fields: []models.Field{{Key: "x", Value: models.Int(1)}}}}}
-	data, _ := enc.AppendBatch(nil, &b)
-	msg := &nats.Msg{Subject: ingest.IngestPrefix + "mallory", Data: data, Header: nats.Header{ingest.PrevHeader: []string{"0"}}}
-	reply, err := nc.RequestMsg(msg, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a frame.Ack
-	if _, err := a.UnmarshalMsg(reply.Data); err != nil {
-		t.Fatal(err)
-	}
-	if a.Status != frame.AckRefused {
-		t.Fatalf("impersonating batch got %v, want refused", a.Status)
-	}
-	if n := len(c.store.Points()); n != 0 {
-		t.Fatalf("%d points written by an impersonator", n)
 	}
 }
