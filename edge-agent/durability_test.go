@@ -84,14 +84,14 @@ func TestKillAfterLastAckLosesNothing(t *testing.T) {
 			t.Fatalf("publish %d: not acknowledged: %v", i, tok.Error())
 		}
 	}
-	p.kill() // right after the last PUBACK
+	p.Kill() // right after the last PUBACK
 
 	p2 := startAgent(t, bin, dir)
 	if s := p2.status(); s.PointsBuffered != n {
 		t.Errorf("after restart: points_buffered = %d, want %d", s.PointsBuffered, n)
 	}
-	if code := p2.stop(); code != 0 {
-		t.Fatalf("SIGTERM: exit %d, want 0\n%s", code, p2.stderr.String())
+	if code := p2.Term(); code != 0 {
+		t.Fatalf("SIGTERM: exit %d, want 0\n%s", code, p2.Output())
 	}
 	seen := make(map[int64]int)
 	lastByDevice := map[string]int64{}
@@ -171,7 +171,7 @@ func TestBadInputIsDeadLetteredAndFlowContinues(t *testing.T) {
 			t.Errorf("no dead letter with reason %q; got %v", want, reasons)
 		}
 	}
-	if code := p.stop(); code != 0 {
+	if code := p.Term(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 }
@@ -208,7 +208,7 @@ func TestMosquittoInterop(t *testing.T) {
 		}
 	}
 	p.waitStatus("all points from mosquitto", func(s status) bool { return s.PointsBuffered == base+n })
-	if code := p.stop(); code != 0 {
+	if code := p.Term(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 }
@@ -289,14 +289,14 @@ func TestMosquittoAgentKilledLosesNothing(t *testing.T) {
 	// mosquitto holds for it.
 	for round := 1; round <= 4; round++ {
 		p.waitStatus("the agent mid-backlog", func(s status) bool { return s.PointsBuffered > int64(round*n/6) })
-		p.kill()
+		p.Kill()
 		if round < 4 {
 			p = startAgent(t, bin, dir, "--mqtt-broker", "tcp://"+addr)
 		}
 	}
 	p2 := startAgent(t, bin, dir, "--mqtt-broker", "tcp://"+addr)
 	p2.waitStatus("every point after the restart", func(s status) bool { return s.PointsBuffered >= n })
-	if code := p2.stop(); code != 0 {
+	if code := p2.Term(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	seen := map[int64]bool{}

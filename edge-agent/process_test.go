@@ -1,81 +1,47 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tributary-iot/tributary/internal/testbin"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
+}
+
 // agentProc is a running edge-agent binary.
 type agentProc struct {
-	t        *testing.T
-	cmd      *exec.Cmd
-	mqtt     string // host:port of the embedded broker
-	http     string // host:port of the HTTP endpoints
-	dataDir  string
-	stderr   *testbin.Buffer
-	exited   chan struct{}
-	exitCode int
+	*testbin.Proc
+	t       *testing.T
+	mqtt    string // host:port of the embedded broker
+	http    string // host:port of the HTTP endpoints
+	dataDir string
 }
 
 // startAgent runs the agent binary on dataDir with the given extra flags
 // and waits until its HTTP endpoint answers.
 func startAgent(t *testing.T, bin, dataDir string, extra ...string) *agentProc {
 	t.Helper()
-	p := &agentProc{t: t, dataDir: dataDir, http: testbin.FreeAddr(t), stderr: &testbin.Buffer{}, exited: make(chan struct{})}
+	p := &agentProc{t: t, dataDir: dataDir, http: testbin.FreeAddr(t)}
 	args := []string{"--data-dir", dataDir, "--http-listen", p.http, "--agent-id", "gw-test", "--log-level", "debug"}
 	if !hasFlag(extra, "--mqtt-broker") {
 		p.mqtt = testbin.FreeAddr(t)
 		args = append(args, "--mqtt-listen", p.mqtt)
 	}
-	p.cmd = testbin.Command(context.Background(), bin, append(args, extra...)...)
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start agent: %v", err)
-	}
-	go func() {
-		_ = p.cmd.Wait()
-		p.exitCode = p.cmd.ProcessState.ExitCode()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			t.Logf("agent stderr:\n%s", p.stderr.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + p.http + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("agent exited with %d before it was ready:\n%s", p.exitCode, p.stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent not ready after 60s:\n%s", p.stderr.String())
-		}
-	}
+	p.Proc = testbin.Start(t, "agent", bin, append(args, extra...)...)
+	p.WaitHTTP("http://"+p.http+"/healthz", 60*time.Second)
+	return p
 }
 
 func hasFlag(args []string, name string) bool {
@@ -85,23 +51,6 @@ func hasFlag(args []string, name string) bool {
 		}
 	}
 	return false
-}
-
-// kill sends SIGKILL and waits for the process to die.
-func (p *agentProc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
-}
-
-// stop sends SIGTERM and returns the exit code.
-func (p *agentProc) stop() int {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(60 * time.Second):
-		p.t.Fatalf("agent did not stop within 60s of SIGTERM")
-	}
-	return p.exitCode
 }
 
 type status struct {
@@ -169,20 +118,11 @@ func TestBadFlagsExitTwoWithOneLine(t *testing.T) {
 	}
 }
 
-// buildAgent builds the agent binary once per test.
+// buildAgent builds the agent binary (once per test process: testbin.Build
+// memoizes it).
 func buildAgent(t *testing.T) string {
 	t.Helper()
 	return testbin.Build(t, "./edge-agent")
-}
-
-// readAll reads every line of r; used for subprocess output.
-func readAll(r io.Reader) []string {
-	var out []string
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
 }
 
 func dataDir(t *testing.T) string {
@@ -191,8 +131,4 @@ func dataDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return d
-}
-
-func lpLine(device string, i int) string {
-	return fmt.Sprintf("engine,device=%s rpm=%di,temp=%d.5 %d\n", device, i, i%100, time.Now().UnixNano())
 }

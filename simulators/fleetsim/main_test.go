@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributary-iot/tributary/firmware-profiles"
+	profiles "github.com/tributary-iot/tributary/firmware-profiles"
 	"github.com/tributary-iot/tributary/internal/testbin"
 	"github.com/tributary-iot/tributary/models"
 	"github.com/tributary-iot/tributary/simulators/fleet"
@@ -23,6 +23,12 @@ import (
 	"github.com/tributary-iot/tributary/simulators/msgfile"
 	"github.com/tributary-iot/tributary/simulators/truth"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Cleanup() // the binaries Build made
+	os.Exit(code)
+}
 
 const start = "2026-11-25T06:00:00Z"
 

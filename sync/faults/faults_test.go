@@ -25,7 +25,7 @@ func TestAgentKilledAgainAndAgain(t *testing.T) {
 		a.start()
 		pub.publish(a.mqtt, 200+rng.IntN(200))
 		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond) // let the uplink be mid-batch
-		a.p.kill()
+		a.p.Kill()
 	}
 	a.start()
 	pub.publish(a.mqtt, 100)
@@ -44,12 +44,12 @@ func TestCloudKilledWhileIngesting(t *testing.T) {
 	for round := 0; round < 4; round++ {
 		pub.publish(a.mqtt, 400)
 		time.Sleep(time.Duration(20*round) * time.Millisecond)
-		c.p.kill()
+		c.p.Kill()
 		pub.publish(a.mqtt, 100) // buffered while the cloud is down
 		c.start()
 	}
 	a.waitSynced(90 * time.Second)
-	if code := a.p.term(); code != 0 {
+	if code := a.p.Term(); code != 0 {
 		t.Errorf("agent exit %d after SIGTERM", code)
 	}
 	check(t, c.events("telemetry"), pub, 0)
@@ -98,7 +98,7 @@ func TestDiskCapDuringOutage(t *testing.T) {
 	pub := newPublisher(t, 5)
 	pub.publish(a.mqtt, 200)
 	a.waitSynced(60 * time.Second)
-	c.p.kill()
+	c.p.Kill()
 	for i := 0; i < 30; i++ {
 		pub.publish(a.mqtt, 1000)
 	}

@@ -10,11 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +21,8 @@ import (
 	"github.com/tributary-iot/tributary/internal/testbin"
 )
 
-// bins are the binaries under test, built once per test binary run.
+// bins are the binaries under test; testbin.Build builds each once per
+// test process.
 type bins struct{ cloud, agent string }
 
 func build(t *testing.T) bins {
@@ -31,73 +30,10 @@ func build(t *testing.T) bins {
 	return bins{cloud: testbin.Build(t, "./cloud-core"), agent: testbin.Build(t, "./edge-agent")}
 }
 
-// proc is a running binary.
-type proc struct {
-	t      *testing.T
-	name   string
-	cmd    *exec.Cmd
-	out    *testbin.Buffer
-	exited chan struct{}
-}
-
-func start(t *testing.T, name, bin string, args ...string) *proc {
-	t.Helper()
-	p := &proc{t: t, name: name, out: &testbin.Buffer{}, exited: make(chan struct{})}
-	p.cmd = testbin.Command(context.Background(), bin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			out := p.out.String()
-			if len(out) > 20000 {
-				out = "...\n" + out[len(out)-20000:]
-			}
-			t.Logf("%s output:\n%s", name, out)
-		}
-	})
-	return p
-}
-
-func (p *proc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
-}
-
-func (p *proc) term() int {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(60 * time.Second):
-		p.t.Fatalf("%s did not stop within 60s of SIGTERM", p.name)
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
-func waitHTTP(t *testing.T, p *proc, url string) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("%s exited before it was ready:\n%s", p.name, p.out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 90s", p.name)
-		}
-	}
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
 }
 
 // cloud is a cloud-core process with fixed ports and data dir, restartable.
@@ -107,7 +43,7 @@ type cloud struct {
 	dir   string
 	nats  string
 	http  string
-	p     *proc
+	p     *testbin.Proc
 	token string
 	extra []string
 }
@@ -119,8 +55,8 @@ func newCloud(t *testing.T, bin string, extra ...string) *cloud {
 func (c *cloud) start() {
 	c.t.Helper()
 	args := append([]string{"--data-dir", c.dir, "--nats-listen", c.nats, "--http-listen", c.http, "--mqtt-listen", "", "--log-level", "debug"}, c.extra...)
-	c.p = start(c.t, "cloud-core", c.bin, args...)
-	waitHTTP(c.t, c.p, "http://"+c.http+"/healthz")
+	c.p = testbin.Start(c.t, "cloud-core", c.bin, args...)
+	c.p.WaitHTTP("http://"+c.http+"/healthz", 90*time.Second)
 	if c.token == "" {
 		c.token = strings.TrimSpace(string(c.run("tokens", "add", "faults", "--streams", "*")))
 	}
@@ -202,7 +138,7 @@ type agent struct {
 	dir   string
 	mqtt  string
 	http  string
-	p     *proc
+	p     *testbin.Proc
 	flags []string
 }
 
@@ -214,8 +150,8 @@ func (a *agent) start() {
 	a.t.Helper()
 	args := append([]string{"--data-dir", a.dir, "--mqtt-listen", a.mqtt, "--http-listen", a.http,
 		"--uplink-linger", "20ms", "--uplink-batch", "500", "--log-level", "debug"}, a.flags...)
-	a.p = start(a.t, "edge-agent", a.bin, args...)
-	waitHTTP(a.t, a.p, "http://"+a.http+"/healthz")
+	a.p = testbin.Start(a.t, "edge-agent", a.bin, args...)
+	a.p.WaitHTTP("http://"+a.http+"/healthz", 90*time.Second)
 }
 
 type agentStatus struct {
