@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,9 +90,9 @@ func TestReadSplitsInParallel(t *testing.T) {
 			mu   sync.Mutex
 			seen = map[uint64]int{}
 		)
-		err = c.ReadSplits(ctx, splits, workers, func(w int, p *models.Point) error {
-			if w < 0 || w >= workers {
-				t.Errorf("worker %d", w)
+		err = c.ReadSplits(ctx, splits, workers, func(w, split int, p *models.Point) error {
+			if w < 0 || w >= workers || split < 0 || split >= len(splits) {
+				t.Errorf("worker %d, split %d", w, split)
 			}
 			mu.Lock()
 			seen[p.Seq]++
@@ -110,8 +111,14 @@ func TestReadSplitsInParallel(t *testing.T) {
 	// An error of fn stops every worker and comes back.
 	splits, _ := c.Splits(ctx, "vt", client.SplitQuery{Target: 300})
 	stop := errors.New("stop")
-	if err := c.ReadSplits(ctx, splits, 2, func(int, *models.Point) error { return stop }); !errors.Is(err, stop) {
+	if err := c.ReadSplits(ctx, splits, 2, func(int, int, *models.Point) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("fn error: %v", err)
+	}
+	// A read error names the split.
+	bad := []client.Split{{Token: "vt.AAAAAAAA", Segment: "7", First: 3, Last: 9}}
+	err := c.ReadSplits(ctx, bad, 1, func(int, int, *models.Point) error { return nil })
+	if !errors.Is(err, client.ErrBadRequest) || !strings.Contains(err.Error(), "split 7/3-9: ") {
+		t.Errorf("read error: %v", err)
 	}
 }
 

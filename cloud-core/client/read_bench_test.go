@@ -74,7 +74,7 @@ func BenchmarkHistoryRead(b *testing.B) {
 				}
 				n := 0
 				counts := make([]int, workers)
-				err = c.ReadSplits(ctx, splits, workers, func(w int, _ *models.Point) error {
+				err = c.ReadSplits(ctx, splits, workers, func(w, _ int, _ *models.Point) error {
 					counts[w]++
 					return nil
 				})

@@ -61,25 +61,28 @@ func (c *Client) ReadSplit(ctx context.Context, sp Split) iter.Seq2[*models.Poin
 }
 
 // ReadSplits reads splits with workers goroutines (at least 1), calling
-// fn from worker number w (0..workers-1) for each point; fn runs
-// concurrently in different workers, but one worker's calls come one at
-// a time and each split's points in order. The point is only valid
-// during the call. The first error (of a read or of fn) stops every
-// worker and is returned.
-func (c *Client) ReadSplits(ctx context.Context, splits []Split, workers int, fn func(w int, p *models.Point) error) error {
+// fn from worker number w (0..workers-1) for each point of splits[split];
+// fn runs concurrently in different workers, but one worker's calls come
+// one at a time and each split's points in order, one split after
+// another. The point is only valid during the call. The first error (of
+// a read, wrapped with the split's segment and range, or of fn) stops
+// every worker and is returned.
+func (c *Client) ReadSplits(ctx context.Context, splits []Split, workers int, fn func(w, split int, p *models.Point) error) error {
 	workers = max(workers, 1)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	jobs := make(chan Split)
+	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for sp := range jobs {
+			for i := range jobs {
+				sp := splits[i]
 				for p, err := range c.ReadSplit(ctx, sp) {
-					if err == nil {
-						err = fn(w, p)
-					}
 					if err != nil {
+						cancel(fmt.Errorf("split %s/%d-%d: %w", sp.Segment, sp.First, sp.Last, err))
+						return
+					}
+					if err := fn(w, i, p); err != nil {
 						cancel(err)
 						return
 					}
@@ -88,9 +91,9 @@ func (c *Client) ReadSplits(ctx context.Context, splits []Split, workers int, fn
 		})
 	}
 feed:
-	for _, sp := range splits {
+	for i := range splits {
 		select {
-		case jobs <- sp:
+		case jobs <- i:
 		case <-ctx.Done():
 			break feed
 		}

@@ -3,13 +3,13 @@ package client
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 )
 
 // Write stores points in stream through the write endpoint, as writer
@@ -24,7 +24,7 @@ func (c *Client) Write(ctx context.Context, stream, writer string, points []mode
 	}
 	var b []byte
 	for i := range points {
-		b = appendWriteLine(b, &points[i])
+		b = appendWriteLine(b, "", &points[i])
 		b = append(b, '\n')
 	}
 	v := url.Values{"writer": {writer}}
@@ -41,12 +41,7 @@ func (c *Client) WriteBatches(ctx context.Context, stream string, batches []mode
 	var b []byte
 	for i := range batches {
 		for j := range batches[i].Points {
-			b = append(b, `{"writer":`...)
-			b = appendJSONString(b, batches[i].Writer)
-			b = append(b, ',')
-			n := len(b)
-			b = appendWriteLine(b, &batches[i].Points[j])
-			b = append(b[:n], b[n+1:]...) // the line's '{' is written above
+			b = appendWriteLine(b, batches[i].Writer, &batches[i].Points[j])
 			b = append(b, '\n')
 		}
 	}
@@ -60,12 +55,20 @@ func (c *Client) WriteBatches(ctx context.Context, stream string, batches []mode
 	return resp.Body.Close()
 }
 
-// appendWriteLine appends p as a line of the write endpoint.
-func appendWriteLine(dst []byte, p *models.Point) []byte {
-	dst = append(dst, `{"seq":`...)
+// appendWriteLine appends p as a line of the write endpoint, naming
+// writer on the line unless it is "" (the request's ?writer= then
+// applies).
+func appendWriteLine(dst []byte, writer string, p *models.Point) []byte {
+	dst = append(dst, '{')
+	if writer != "" {
+		dst = append(dst, `"writer":`...)
+		dst = jsonpoint.AppendString(dst, writer)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"seq":`...)
 	dst = strconv.AppendUint(dst, p.Seq, 10)
 	dst = append(dst, `,"device":`...)
-	dst = appendJSONString(dst, p.Device)
+	dst = jsonpoint.AppendString(dst, p.Device)
 	dst = append(dst, `,"time":`...)
 	dst = strconv.AppendInt(dst, p.Time, 10)
 	dst = append(dst, `,"fields":{`...)
@@ -79,13 +82,13 @@ func appendWriteLine(dst []byte, p *models.Point) []byte {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = appendJSONString(dst, f.Key)
+		dst = jsonpoint.AppendString(dst, f.Key)
 		dst = append(dst, ':')
 		switch v.Kind() {
 		case models.KindFloat:
-			dst = appendFloat(dst, v.FloatV())
+			dst = jsonpoint.AppendFloat(dst, v.FloatV())
 		case models.KindString:
-			dst = appendJSONString(dst, v.Str())
+			dst = jsonpoint.AppendString(dst, v.Str())
 		default:
 			dst = v.AppendText(dst)
 		}
@@ -95,50 +98,9 @@ func appendWriteLine(dst []byte, p *models.Point) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, t.Key)
+		dst = jsonpoint.AppendString(dst, t.Key)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, t.Value)
+		dst = jsonpoint.AppendString(dst, t.Value)
 	}
 	return append(dst, "}}"...)
-}
-
-// appendFloat appends a finite x so that it reads back as a float.
-func appendFloat(dst []byte, x float64) []byte {
-	n0 := len(dst)
-	dst = strconv.AppendFloat(dst, x, 'g', -1, 64)
-	for _, c := range dst[n0:] {
-		if c == '.' || c == 'e' {
-			return dst
-		}
-	}
-	return append(dst, '.', '0')
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(dst []byte, s string) []byte {
-	out, err := jsonString(s)
-	if err != nil {
-		return append(dst, `""`...)
-	}
-	return append(dst, out...)
-}
-
-func jsonString(s string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(s) + 2)
-	buf.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			buf.WriteByte('\\')
-			buf.WriteByte(c)
-		case c < 0x20:
-			fmt.Fprintf(&buf, `\u%04x`, c)
-		default:
-			buf.WriteByte(c)
-		}
-	}
-	buf.WriteByte('"')
-	return buf.Bytes(), nil
 }

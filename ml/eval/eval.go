@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tributary-iot/tributary/simulators/truth"
@@ -107,10 +108,10 @@ func Evaluate(truth []Truth, dets []Detection, opts Options) Result {
 	}
 	dets = slices.Clone(dets)
 	slices.SortFunc(dets, func(a, b Detection) int {
-		if c := cmpStr(a.Device, b.Device); c != 0 {
+		if c := strings.Compare(a.Device, b.Device); c != 0 {
 			return c
 		}
-		if c := cmpStr(a.Signal, b.Signal); c != 0 {
+		if c := strings.Compare(a.Signal, b.Signal); c != 0 {
 			return c
 		}
 		return a.Time.Compare(b.Time)
@@ -176,14 +177,4 @@ func ratio(a, b int) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -22,7 +22,9 @@ var ErrBadModel = errors.New("invalid model")
 type Stats struct {
 	// N is the number of samples learned from.
 	N int64 `json:"n"`
-	// Lo and Hi are the 0.5% and 99.5% quantiles of the values.
+	// Lo and Hi are the 1% and 99% quantiles of the values (for the
+	// fleet, once five devices have Params.MinSamples of the signal: the
+	// 10th percentile of their Lo and the 90th of their Hi).
 	Lo float64 `json:"lo"`
 	Hi float64 `json:"hi"`
 	// Median is the median value.

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/tributary-iot/tributary/models"
@@ -86,7 +88,7 @@ func (s *Scorer) device(name string) *devState {
 	if sigs == nil {
 		sigs = s.m.Fleet
 	}
-	for _, sig := range sortedKeys(sigs) {
+	for _, sig := range slices.Sorted(maps.Keys(sigs)) {
 		if st := s.sig(d, name, sig); st != nil && st.gapLen > 0 {
 			d.known = append(d.known, st)
 			d.names = append(d.names, sig)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -71,8 +72,7 @@ type acc struct {
 	values, steps  reservoir
 	pairs, repeats int64
 	last           float64
-	hasLast        bool
-	lastPoint      int64 // the device's point count at the last sample
+	run            uint64 // the Trainer's run of the last sample
 	samples        int64
 }
 
@@ -87,26 +87,23 @@ type devAcc struct {
 // point; Trainers fed in parallel are combined with Merge. It is not safe
 // for concurrent use.
 type Trainer struct {
-	rng     *rand.Rand
-	points  int64
+	rng    *rand.Rand
+	points int64
+	// run numbers the current run (from 1, so that a new acc, at run 0,
+	// has no last sample in it).
+	run     uint64
 	devices map[string]*devAcc
 }
 
 // NewTrainer returns an empty Trainer; seed makes its sampling
 // repeatable.
 func NewTrainer(seed uint64) *Trainer {
-	return &Trainer{rng: rand.New(rand.NewPCG(seed, 0x7472696275)), devices: map[string]*devAcc{}}
+	return &Trainer{rng: rand.New(rand.NewPCG(seed, 0x7472696275)), run: 1, devices: map[string]*devAcc{}}
 }
 
 // Begin starts a new run of points: changes from one sample to the next
 // are only learned within a run.
-func (t *Trainer) Begin() {
-	for _, d := range t.devices {
-		for _, a := range d.signals {
-			a.hasLast = false
-		}
-	}
-}
+func (t *Trainer) Begin() { t.run++ }
 
 // Add learns from one point: each numeric field (floats, ints, uints).
 func (t *Trainer) Add(p *models.Point) {
@@ -129,7 +126,7 @@ func (t *Trainer) Add(p *models.Point) {
 		}
 		a.samples++
 		a.values.add(t.rng, x)
-		if a.hasLast {
+		if a.run == t.run {
 			a.steps.add(t.rng, math.Abs(x-a.last))
 			if a.last != 0 {
 				a.pairs++
@@ -138,7 +135,7 @@ func (t *Trainer) Add(p *models.Point) {
 				}
 			}
 		}
-		a.last, a.hasLast, a.lastPoint = x, true, d.points
+		a.last, a.run = x, t.run
 	}
 }
 
@@ -155,6 +152,8 @@ func numeric(v models.Value) (float64, bool) {
 // Merge adds what o learned to t.
 func (t *Trainer) Merge(o *Trainer) {
 	t.points += o.points
+	// Past every run of o's accs taken over, so Begin ends them too.
+	t.run = max(t.run, o.run)
 	for dev, od := range o.devices {
 		d := t.devices[dev]
 		if d == nil {
@@ -188,10 +187,10 @@ func (t *Trainer) Model(stream string, params Params) *Model {
 	}
 	fleet := map[string]*acc{}
 	fleetPoints := map[string]int64{}
-	for _, dev := range sortedKeys(t.devices) {
+	for _, dev := range slices.Sorted(maps.Keys(t.devices)) {
 		d := t.devices[dev]
 		m.Devices[dev] = map[string]*Stats{}
-		for _, sig := range sortedKeys(d.signals) {
+		for _, sig := range slices.Sorted(maps.Keys(d.signals)) {
 			a := d.signals[sig]
 			m.Devices[dev][sig] = a.stats(d.points)
 			f := fleet[sig]
@@ -244,13 +243,4 @@ func (a *acc) stats(points int64) *Stats {
 		s.Rate = min(float64(a.samples)/float64(points), 1)
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

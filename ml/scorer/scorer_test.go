@@ -105,6 +105,9 @@ func TestTrainScoreEvaluate(t *testing.T) {
 	begin := start.Add(rounds * 100 * time.Millisecond)
 	live := writeRounds(t, c, fleet, rounds, &seq)
 	waitFor(t, "every live point scored", func() bool { return scored.Load() >= int64(live) })
+	// Anomalies are stored at the next cut line after their point: stop
+	// only once that came, or the last ones are (rightly) left to a restart.
+	waitFor(t, "every anomaly found stored", func() bool { return int64(len(detections(t, c))) == found.Load() })
 	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)

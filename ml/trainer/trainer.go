@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/tributary-iot/tributary/cloud-core/client"
 	"github.com/tributary-iot/tributary/ml/model"
+	"github.com/tributary-iot/tributary/models"
 )
 
 // Options configure Train.
@@ -62,41 +62,23 @@ func Train(ctx context.Context, opts Options) (*model.Model, Result, error) {
 		return nil, Result{}, fmt.Errorf("trainer: cannot list splits: %w", err)
 	}
 	log.Info("training", "stream", opts.Stream, "splits", len(splits), "workers", opts.Workers)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg      sync.WaitGroup
-		jobs    = make(chan client.Split)
-		workers = make([]*model.Trainer, opts.Workers)
-	)
+	workers := make([]*model.Trainer, opts.Workers)
+	current := make([]int, opts.Workers) // the split each worker reads
 	for w := range workers {
-		tr := model.NewTrainer(opts.Seed + uint64(w))
-		workers[w] = tr
-		wg.Go(func() {
-			for sp := range jobs {
-				tr.Begin()
-				for p, err := range opts.Client.ReadSplit(ctx, sp) {
-					if err != nil {
-						cancel(fmt.Errorf("trainer: split %s/%d-%d: %w", sp.Segment, sp.First, sp.Last, err))
-						return
-					}
-					tr.Add(p)
-				}
-			}
-		})
+		workers[w] = model.NewTrainer(opts.Seed + uint64(w))
+		current[w] = -1
 	}
-feed:
-	for _, sp := range splits {
-		select {
-		case jobs <- sp:
-		case <-ctx.Done():
-			break feed
+	err = opts.Client.ReadSplits(ctx, splits, opts.Workers, func(w, split int, p *models.Point) error {
+		tr := workers[w]
+		if current[w] != split {
+			current[w] = split
+			tr.Begin()
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return nil, Result{}, err
+		tr.Add(p)
+		return nil
+	})
+	if err != nil {
+		return nil, Result{}, fmt.Errorf("trainer: %w", err)
 	}
 	all := workers[0]
 	for _, tr := range workers[1:] {

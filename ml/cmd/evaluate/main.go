@@ -11,60 +11,44 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/tributary-iot/tributary/cloud-core/client"
 	"github.com/tributary-iot/tributary/ml/eval"
+	"github.com/tributary-iot/tributary/ml/internal/cmdflags"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	api := fs.String("api", "http://127.0.0.1:8080", "cloud-core HTTP API")
-	token := fs.String("token", os.Getenv("TRIBUTARY_TOKEN"), "bearer token (default $TRIBUTARY_TOKEN)")
+	cmd := cmdflags.New("evaluate", stdout, stderr)
+	fs := cmd.Flags
 	stream := fs.String("stream", "anomalies", "stream of the anomalies")
 	tag := fs.String("tag", "", "only anomalies with this model tag")
 	truthPath := fs.String("truth", "", "fleetsim's truth file (required)")
 	gap := fs.Duration("gap", 30*time.Second, "detections of a signal closer than this are one event")
 	tol := fs.Duration("tolerance", 5*time.Second, "slack around each injected anomaly")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
-		return 2
+	c, code := cmd.Parse(args)
+	if c == nil {
+		return code
 	}
-	c, err := client.New(*api, client.Options{Token: *token})
-	if err == nil && *truthPath == "" {
-		err = errors.New("--truth is required")
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
-		return 2
+	if *truthPath == "" {
+		return cmd.Fail(2, errors.New("--truth is required"))
 	}
 	f, err := os.Open(*truthPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
-		return 2
+		return cmd.Fail(2, err)
 	}
 	truth, err := eval.ReadTruth(f)
 	f.Close()
 	if err != nil {
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
-		return 1
+		return cmd.Fail(1, err)
 	}
 	dets, err := detections(context.Background(), c, *stream, *tag)
 	if err != nil {
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
-		return 1
+		return cmd.Fail(1, err)
 	}
 	res := eval.Evaluate(truth, dets, eval.Options{Gap: *gap, Tolerance: *tol})
 	enc := json.NewEncoder(stdout)

@@ -1,20 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/tributary-iot/tributary/ml/internal/cmdtest"
 )
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--nope"}, {"--api", "ftp://x"}, {"extra"}} {
-		var out, errOut bytes.Buffer
-		if code := run(args, &out, &errOut); code != 2 || !strings.HasPrefix(errOut.String(), "evaluate: ") || strings.Count(errOut.String(), "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
-		}
+	// A truth file that exists and an API that refuses at once: only the
+	// fault each case adds makes the command line bad.
+	truth := filepath.Join(t.TempDir(), "truth.jsonl")
+	if err := os.WriteFile(truth, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	var out, errOut bytes.Buffer
-	if code := run([]string{"--help"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "-api") {
-		t.Errorf("--help: exit %d, %q", code, out.String())
-	}
+	cmdtest.BadFlags(t, "evaluate", run, "--truth", truth, "--api", "http://127.0.0.1:1")
 }

@@ -15,15 +15,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/tributary-iot/tributary/cloud-core/client"
+	"github.com/tributary-iot/tributary/ml/internal/cmdflags"
 	"github.com/tributary-iot/tributary/ml/model"
 	"github.com/tributary-iot/tributary/ml/scorer"
 )
@@ -31,11 +29,9 @@ import (
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("scorer", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cmd := cmdflags.New("scorer", stdout, stderr)
+	fs := cmd.Flags
 	host, _ := os.Hostname()
-	api := fs.String("api", "http://127.0.0.1:8080", "cloud-core HTTP API")
-	token := fs.String("token", os.Getenv("TRIBUTARY_TOKEN"), "bearer token (default $TRIBUTARY_TOKEN)")
 	stream := fs.String("stream", "vehicle-telemetry", "stream to score")
 	modelPath := fs.String("model", "model.json", "model file made by trainer")
 	group := fs.String("group", "scorers", "reader group (\"\": a plain tail, no checkpoints)")
@@ -44,30 +40,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", scorer.DefaultOut, "stream the anomalies go to")
 	writer := fs.String("writer", "scorer", "prefix of the anomalies' writer ids")
 	tag := fs.String("tag", "", "model tag of the anomalies (default: the model's training time)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		fmt.Fprintf(stderr, "scorer: %v\n", err)
-		return 2
+	c, code := cmd.Parse(args)
+	if c == nil {
+		return code
 	}
-	c, err := client.New(*api, client.Options{Token: *token})
-	if err == nil && fs.NArg() > 0 {
-		err = errors.New("no arguments are taken")
-	}
-	if err == nil && *group != "" && *member == "" {
-		err = errors.New("--member is required with --group")
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "scorer: %v\n", err)
-		return 2
+	if *group != "" && *member == "" {
+		return cmd.Fail(2, errors.New("--member is required with --group"))
 	}
 	m, err := model.Load(*modelPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "scorer: %v\n", err)
-		return 2
+		return cmd.Fail(2, err)
 	}
 	if *tag == "" {
 		*tag = m.Trained.Format("20060102T150405Z")

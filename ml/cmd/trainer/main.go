@@ -13,52 +13,41 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/tributary-iot/tributary/cloud-core/client"
+	"github.com/tributary-iot/tributary/ml/internal/cmdflags"
 	"github.com/tributary-iot/tributary/ml/trainer"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("trainer", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	api := fs.String("api", "http://127.0.0.1:8080", "cloud-core HTTP API")
-	token := fs.String("token", os.Getenv("TRIBUTARY_TOKEN"), "bearer token (default $TRIBUTARY_TOKEN)")
+	cmd := cmdflags.New("trainer", stdout, stderr)
+	fs := cmd.Flags
 	stream := fs.String("stream", "vehicle-telemetry", "stream to learn from")
 	start := fs.String("start", "", "first device time: RFC 3339 or an offset from now such as -24h (default: all)")
 	end := fs.String("end", "", "end of the device times, same forms (default: now)")
 	workers := fs.Int("workers", 2, "splits read in parallel")
 	out := fs.String("out", "model.json", "model file to write")
 	seed := fs.Uint64("seed", 1, "sampling seed")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		fmt.Fprintf(stderr, "trainer: %v\n", err)
-		return 2
+	c, code := cmd.Parse(args)
+	if c == nil {
+		return code
 	}
 	now := time.Now()
 	t0, err1 := parseWhen(*start, now)
 	t1, err2 := parseWhen(*end, now)
-	c, err3 := client.New(*api, client.Options{Token: *token})
-	if err := errors.Join(err1, err2, err3); err != nil || *workers < 1 || fs.NArg() > 0 {
+	if err := errors.Join(err1, err2); err != nil || *workers < 1 {
 		if err == nil {
-			err = errors.New("--workers must be at least 1, and no arguments are taken")
+			err = errors.New("--workers must be at least 1")
 		}
-		fmt.Fprintf(stderr, "trainer: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
-		return 2
+		return cmd.Fail(2, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
