@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -210,7 +211,7 @@ func (c *columns) appendMore(dst []byte, p *models.Point) []byte {
 		add(f.Key)
 		if f.Value.Kind() == models.KindFloat {
 			x := f.Value.FloatV()
-			if x != x || x > maxFloat || x < -maxFloat {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
 				dst, n = dst[:n1], n-1
 				continue
 			}
@@ -229,9 +230,6 @@ func (c *columns) appendMore(dst []byte, p *models.Point) []byte {
 	}
 	return append(dst, '}')
 }
-
-// maxFloat is the largest finite float64.
-const maxFloat = 1.7976931348623157e308
 
 // appendValueJSON appends a valid, finite value as JSON.
 func appendValueJSON(dst []byte, v models.Value) []byte {

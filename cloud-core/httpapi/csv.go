@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -73,10 +72,6 @@ func (w *csvWriter) writeRow(p *models.Point) error {
 	for _, f := range p.Fields {
 		i, v := w.cols.field(f)
 		if i < 0 || len(w.cells[i]) > 0 {
-			continue
-		}
-		if v.Kind() == models.KindFloat && (math.IsNaN(v.FloatV()) || math.IsInf(v.FloatV(), 0)) {
-			w.cells[i] = strconv.AppendFloat(w.cells[i], v.FloatV(), 'g', -1, 64)
 			continue
 		}
 		w.cells[i] = appendCSVValue(w.cells[i], v)

@@ -94,8 +94,7 @@ const flushEvery = 1024
 func newPointWriter(f format, w http.ResponseWriter, opts exportOptions) pointWriter {
 	w.Header().Set("Content-Type", f.contentType())
 	if f == formatParquet || f == formatCSV {
-		ext := map[format]string{formatParquet: "parquet", formatCSV: "csv"}[f]
-		w.Header().Set("Content-Disposition", `attachment; filename="points.`+ext+`"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="points.`+f.String()+`"`)
 	}
 	w.WriteHeader(http.StatusOK)
 	out := newFlushWriter(w)

@@ -50,12 +50,8 @@ func appendPointBody(dst []byte, p *models.Point) []byte {
 				continue
 			}
 			dst = jsonpoint.AppendFloat(dst, x)
-		case models.KindInt:
-			dst = strconv.AppendInt(dst, v.IntV(), 10)
-		case models.KindUint:
-			dst = strconv.AppendUint(dst, v.UintV(), 10)
-		case models.KindBool:
-			dst = strconv.AppendBool(dst, v.BoolV())
+		case models.KindInt, models.KindUint, models.KindBool:
+			dst = v.AppendText(dst)
 		case models.KindString:
 			dst = jsonpoint.AppendString(dst, v.Str())
 		default:

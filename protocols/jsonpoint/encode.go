@@ -50,12 +50,8 @@ func Append(dst []byte, p *models.Point) ([]byte, error) {
 				return dst[:n0], fmt.Errorf("json: field %q: %w: %v", f.Key, payload.ErrUnencodable, x)
 			}
 			dst = strconv.AppendFloat(dst, x, 'g', -1, 64)
-		case models.KindInt:
-			dst = strconv.AppendInt(dst, v.IntV(), 10)
-		case models.KindUint:
-			dst = strconv.AppendUint(dst, v.UintV(), 10)
-		case models.KindBool:
-			dst = strconv.AppendBool(dst, v.BoolV())
+		case models.KindInt, models.KindUint, models.KindBool:
+			dst = v.AppendText(dst)
 		case models.KindString:
 			dst = AppendString(dst, v.Str())
 		default:

@@ -1,10 +1,10 @@
 package jsonpoint_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/internal/payloadtest"
 	"github.com/tributary-iot/tributary/protocols/jsonpoint"
 	"github.com/tributary-iot/tributary/protocols/payload"
 )
@@ -35,21 +35,14 @@ func FuzzDecode(f *testing.F) {
 		if mode&2 != 0 {
 			c.DeviceTag = "vin"
 		}
-		keep := models.Point{Device: "keep"}
-		pts, err := jsonpoint.Decode([]models.Point{keep}, data, c)
+		pts, err := jsonpoint.Decode(payloadtest.Dst(), data, c)
 		if err != nil {
-			var pe *payload.Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("error %T is not a *payload.Error: %v", err, err)
-			}
-			if len(pts) != 1 || pts[0].Device != "keep" {
-				t.Fatalf("dst changed on error")
-			}
+			payloadtest.CheckError(t, pts, err)
 			return
 		}
 		for i := 1; i < len(pts); i++ {
 			p := &pts[i]
-			checkFinished(t, p)
+			payloadtest.CheckFinished(t, p)
 			for _, f := range p.Fields {
 				if k := f.Value.Kind(); k != models.KindFloat && k != models.KindBool && k != models.KindString {
 					t.Fatalf("field %q has kind %v", f.Key, k)
@@ -68,21 +61,4 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
-}
-
-func checkFinished(t *testing.T, p *models.Point) {
-	t.Helper()
-	if len(p.Fields) == 0 || p.Device == "" || p.Stream == "" {
-		t.Fatalf("unfinished point %+v", *p)
-	}
-	for i := 1; i < len(p.Fields); i++ {
-		if p.Fields[i-1].Key >= p.Fields[i].Key {
-			t.Fatalf("fields not sorted and unique: %+v", p.Fields)
-		}
-	}
-	for i := 1; i < len(p.Tags); i++ {
-		if p.Tags[i-1].Key >= p.Tags[i].Key {
-			t.Fatalf("tags not sorted and unique: %+v", p.Tags)
-		}
-	}
 }

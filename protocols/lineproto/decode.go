@@ -22,20 +22,10 @@ const Format = "line protocol"
 // checks each point passes. On error dst is returned with its original
 // length and the error is a *payload.Error naming the line.
 func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point, error) {
-	n0 := len(dst)
-	if len(data) > payload.MaxSize {
-		return dst, &payload.Error{Format: Format, Offset: -1, Err: payload.ErrTooLarge,
-			Reason: fmt.Sprintf("%d bytes, limit %d", len(data), payload.MaxSize)}
-	}
-	d := decoder{data: data, txt: assemble.NewText(data), c: c}
-	out, err := d.run(dst)
-	if err != nil {
-		return dst[:n0], err
-	}
-	if len(out) == n0 {
-		return dst[:n0], &payload.Error{Format: Format, Offset: -1, Err: payload.ErrNoPoints}
-	}
-	return out, nil
+	return assemble.Decode(Format, dst, data, func(dst []models.Point) ([]models.Point, error) {
+		d := decoder{data: data, txt: assemble.NewText(data), c: c}
+		return d.run(dst)
+	})
 }
 
 type decoder struct {
@@ -60,12 +50,12 @@ func (d *decoder) run(dst []models.Point) ([]models.Point, error) {
 	n0 := len(dst)
 	for lp.Next() {
 		d.first = -1
-		if len(dst)-n0 >= payload.MaxPoints {
-			return dst, d.fail(&payload.Error{Offset: -1, Err: payload.ErrTooLarge, Reason: fmt.Sprintf("more than %d points", payload.MaxPoints)})
-		}
 		var p *models.Point
-		dst, p = assemble.NextPoint(dst)
-		if err := d.line(lp, p); err != nil {
+		var err error
+		if dst, p, err = assemble.NextPoint(dst, n0); err != nil {
+			return dst, d.fail(err)
+		}
+		if err = d.line(lp, p); err != nil {
 			return dst, d.fail(err)
 		}
 	}

@@ -1,10 +1,9 @@
 package lineproto_test
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/internal/payloadtest"
 	"github.com/tributary-iot/tributary/protocols/lineproto"
 	"github.com/tributary-iot/tributary/protocols/payload"
 )
@@ -33,21 +32,14 @@ func FuzzDecode(f *testing.F) {
 		if useTag {
 			c.DeviceTag = "device"
 		}
-		keep := models.Point{Device: "keep"}
-		pts, err := lineproto.Decode([]models.Point{keep}, data, c)
+		pts, err := lineproto.Decode(payloadtest.Dst(), data, c)
 		if err != nil {
-			var pe *payload.Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("error %T is not a *payload.Error: %v", err, err)
-			}
-			if len(pts) != 1 || pts[0].Device != "keep" {
-				t.Fatalf("dst changed on error")
-			}
+			payloadtest.CheckError(t, pts, err)
 			return
 		}
 		for i := 1; i < len(pts); i++ {
 			p := &pts[i]
-			checkFinished(t, p)
+			payloadtest.CheckFinished(t, p)
 			line, err := lineproto.Append(nil, p, lineproto.AppendOptions{DeviceTag: c.DeviceTag})
 			if err != nil {
 				t.Fatalf("Append(%+v): %v", *p, err)
@@ -61,21 +53,4 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
-}
-
-func checkFinished(t *testing.T, p *models.Point) {
-	t.Helper()
-	if len(p.Fields) == 0 || p.Device == "" || p.Stream == "" {
-		t.Fatalf("unfinished point %+v", *p)
-	}
-	for i := 1; i < len(p.Fields); i++ {
-		if p.Fields[i-1].Key >= p.Fields[i].Key {
-			t.Fatalf("fields not sorted and unique: %+v", p.Fields)
-		}
-	}
-	for i := 1; i < len(p.Tags); i++ {
-		if p.Tags[i-1].Key >= p.Tags[i].Key {
-			t.Fatalf("tags not sorted and unique: %+v", p.Tags)
-		}
-	}
 }

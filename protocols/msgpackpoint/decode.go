@@ -21,20 +21,10 @@ const Format = "msgpack"
 // payload.Finish for the checks each point passes. On error dst is
 // returned with its original length and the error is a *payload.Error.
 func Decode(dst []models.Point, data []byte, c payload.Context) ([]models.Point, error) {
-	n0 := len(dst)
-	if len(data) > payload.MaxSize {
-		return dst, &payload.Error{Format: Format, Offset: -1, Err: payload.ErrTooLarge,
-			Reason: fmt.Sprintf("%d bytes, limit %d", len(data), payload.MaxSize)}
-	}
-	d := decoder{data: data, b: data, txt: assemble.NewText(data), c: c, n0: n0}
-	out, err := d.payload(dst)
-	if err != nil {
-		return dst[:n0], err
-	}
-	if len(out) == n0 {
-		return dst[:n0], &payload.Error{Format: Format, Offset: -1, Err: payload.ErrNoPoints}
-	}
-	return out, nil
+	return assemble.Decode(Format, dst, data, func(dst []models.Point) ([]models.Point, error) {
+		d := decoder{data: data, b: data, txt: assemble.NewText(data), c: c, n0: len(dst)}
+		return d.payload(dst)
+	})
 }
 
 type decoder struct {
@@ -130,10 +120,10 @@ func (d *decoder) str() (string, error) {
 // record reads one record map into a new point of dst.
 func (d *decoder) record(dst []models.Point, depth int) ([]models.Point, error) {
 	start := d.offset()
-	if len(dst)-d.n0 >= payload.MaxPoints {
-		return dst, d.fail(fmt.Errorf("%w: more than %d points", payload.ErrTooLarge, payload.MaxPoints))
+	dst, p, err := assemble.NextPoint(dst, d.n0)
+	if err != nil {
+		return dst, d.fail(err)
 	}
-	dst, p := assemble.NextPoint(dst)
 	r := &d.rec
 	r.Begin(p, d.c.DeviceTag)
 	n, err := d.mapHeader()
@@ -344,9 +334,6 @@ func (d *decoder) FieldsValue(depth int) error {
 	default:
 		return fmt.Errorf("%w: \"fields\" must be a map, not %s", payload.ErrBadValue, t)
 	}
-	if depth > payload.MaxDepth {
-		return payload.ErrTooDeep
-	}
 	if err := d.rec.BeginFields(); err != nil {
 		return err
 	}
@@ -358,7 +345,7 @@ func (d *decoder) FieldsValue(depth int) error {
 }
 
 // TagsValue reads the value of the "tags" key.
-func (d *decoder) TagsValue(depth int) error {
+func (d *decoder) TagsValue() error {
 	switch t := msgp.NextType(d.b); t {
 	case msgp.NilType:
 		var err error
@@ -367,9 +354,6 @@ func (d *decoder) TagsValue(depth int) error {
 	case msgp.MapType:
 	default:
 		return fmt.Errorf("%w: \"tags\" must be a map, not %s", payload.ErrBadValue, t)
-	}
-	if depth > payload.MaxDepth {
-		return payload.ErrTooDeep
 	}
 	n, err := d.mapHeader()
 	if err != nil {

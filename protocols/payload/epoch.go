@@ -23,27 +23,32 @@ const (
 	microLimit = 1e17
 )
 
+// unit returns the unit of an epoch number of magnitude abs (see above):
+// the factor to nanoseconds, and how many fraction digits that keeps (9
+// for seconds). Integers are compared as integers, so that 1e17-1, which
+// float64 rounds to 1e17, is still microseconds.
+func unit[T uint64 | float64](abs T) (mul uint64, digits int) {
+	switch {
+	case abs < secLimit:
+		return 1e9, 9
+	case abs < milliLimit:
+		return 1e6, 6
+	case abs < microLimit:
+		return 1e3, 3
+	}
+	return 1, 0
+}
+
 // EpochInt converts an epoch number in s, ms, us or ns (chosen by magnitude,
 // see above) to Unix nanoseconds. It fails with ErrBadTime when the result
 // does not fit in int64.
 func EpochInt(x int64) (int64, error) {
-	abs := x
-	if abs < 0 {
-		abs = -abs
+	abs := uint64(x)
+	if x < 0 {
+		abs = -abs // 2^63 for math.MinInt64: nanoseconds
 	}
-	var mul int64
-	switch {
-	case abs < 0: // math.MinInt64: nanoseconds
-		return x, nil
-	case abs < secLimit:
-		mul = 1e9
-	case abs < milliLimit:
-		mul = 1e6
-	case abs < microLimit:
-		mul = 1e3
-	default:
-		return x, nil
-	}
+	m, _ := unit(abs)
+	mul := int64(m)
 	ns := x * mul
 	if ns/mul != x {
 		return 0, fmt.Errorf("%w: %d out of range", ErrBadTime, x)
@@ -65,19 +70,8 @@ func EpochFloat(f float64) (int64, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("%w: %v", ErrBadTime, f)
 	}
-	abs := math.Abs(f)
-	var mul float64
-	switch {
-	case abs < secLimit:
-		mul = 1e9
-	case abs < milliLimit:
-		mul = 1e6
-	case abs < microLimit:
-		mul = 1e3
-	default:
-		mul = 1
-	}
-	ns := math.Round(f * mul)
+	m, _ := unit(math.Abs(f))
+	ns := math.Round(f * float64(m))
 	// float64(math.MaxInt64) rounds up to 2^63, which does not fit.
 	if ns >= math.MaxInt64 || ns < math.MinInt64 {
 		return 0, fmt.Errorf("%w: %v out of range", ErrBadTime, f)
@@ -138,19 +132,7 @@ func epochDecimal(s string) (ns int64, ok bool, err error) {
 	if i != len(s) {
 		return 0, false, nil
 	}
-	// digits is how many fraction digits the unit keeps (9 for seconds).
-	var mul uint64
-	var digits int
-	switch {
-	case whole < secLimit:
-		mul, digits = 1e9, 9
-	case whole < milliLimit:
-		mul, digits = 1e6, 6
-	case whole < microLimit:
-		mul, digits = 1e3, 3
-	default:
-		mul, digits = 1, 0
-	}
+	mul, digits := unit(whole)
 	var f uint64
 	for k := 0; k < digits; k++ {
 		f *= 10

@@ -1,10 +1,22 @@
 package assemble
 
-import "github.com/tributary-iot/tributary/models"
+import (
+	"fmt"
+
+	"github.com/tributary-iot/tributary/models"
+	"github.com/tributary-iot/tributary/protocols/payload"
+)
 
 // NextPoint extends dst by one point and returns it, reset. A point in dst's
-// spare capacity is reused with its Fields and Tags capacity.
-func NextPoint(dst []models.Point) ([]models.Point, *models.Point) {
+// spare capacity is reused with its Fields and Tags capacity. n0 is
+// len(dst) before the payload's first point: when the payload has already
+// given payload.MaxPoints points, NextPoint returns dst unchanged and a
+// *payload.Error (without format and position) wrapping payload.ErrTooLarge.
+func NextPoint(dst []models.Point, n0 int) ([]models.Point, *models.Point, error) {
+	if len(dst)-n0 >= payload.MaxPoints {
+		return dst, nil, &payload.Error{Offset: -1, Err: payload.ErrTooLarge,
+			Reason: fmt.Sprintf("more than %d points", payload.MaxPoints)}
+	}
 	if len(dst) < cap(dst) {
 		dst = dst[:len(dst)+1]
 	} else {
@@ -12,7 +24,7 @@ func NextPoint(dst []models.Point) ([]models.Point, *models.Point) {
 	}
 	p := &dst[len(dst)-1]
 	p.Reset()
-	return dst, p
+	return dst, p, nil
 }
 
 // Arena hands out the Fields and Tags slices of the points of one payload

@@ -46,11 +46,17 @@ func TestNextPoint(t *testing.T) {
 	dst[0].Device = "keep"
 	spare := dst[:2]
 	spare[1] = models.Point{Device: "old", Fields: make([]models.Field, 2, 5)}
-	dst, p := assemble.NextPoint(dst)
+	dst, p, err := assemble.NextPoint(dst, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(dst) != 2 || dst[0].Device != "keep" || p.Device != "" || len(p.Fields) != 0 || cap(p.Fields) != 5 {
 		t.Fatalf("NextPoint: %+v, %+v", dst, *p)
 	}
-	dst, p = assemble.NextPoint(dst)
+	dst, p, err = assemble.NextPoint(dst, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(dst) != 3 || p != &dst[2] {
 		t.Fatalf("NextPoint past capacity: %d points", len(dst))
 	}

@@ -57,9 +57,10 @@ type KeyReader interface {
 	TimeValue() error
 	// IDValue reads the string id that key holds (device, stream).
 	IDValue(key string) (string, error)
-	// FieldsValue and TagsValue read the "fields" and "tags" maps.
+	// FieldsValue reads the "fields" map, at nesting depth depth.
 	FieldsValue(depth int) error
-	TagsValue(depth int) error
+	// TagsValue reads the "tags" map.
+	TagsValue() error
 	// FieldValue reads the value of the field named name.
 	FieldValue(name string, depth int) error
 }
@@ -74,7 +75,7 @@ func (r *Record) ReadTopKey(d KeyReader, key string, depth int) error {
 	case RoleFields:
 		return d.FieldsValue(depth)
 	case RoleTags:
-		return d.TagsValue(depth)
+		return d.TagsValue()
 	case RoleField:
 		return d.FieldValue(key, depth)
 	}
@@ -112,7 +113,6 @@ type Record struct {
 	hasTime    bool
 	device     string // from the "device" key
 	tagDevice  string // from the DeviceTag key or tag
-	hasTagDev  bool
 	stream     string
 	structured bool
 	from, to   int // the fields of the "fields" map: fields[from:to]
@@ -126,7 +126,7 @@ func (r *Record) Begin(p *models.Point, deviceTag string) {
 	r.tags, r.tagOpen = nil, false
 	r.path = r.path[:0]
 	r.time, r.hasTime = 0, false
-	r.device, r.tagDevice, r.hasTagDev, r.stream = "", "", false, ""
+	r.device, r.tagDevice, r.stream = "", "", ""
 	r.structured, r.from, r.to = false, 0, 0
 }
 
@@ -212,7 +212,7 @@ func (r *Record) SetTime(ns int64) error {
 func (r *Record) SetDevice(s string) { r.device = s }
 
 // SetTagDevice sets the device id from the DeviceTag key or tag.
-func (r *Record) SetTagDevice(s string) { r.tagDevice, r.hasTagDev = s, true }
+func (r *Record) SetTagDevice(s string) { r.tagDevice = s }
 
 // SetStream sets the stream from the "stream" key.
 func (r *Record) SetStream(s string) { r.stream = s }
@@ -247,7 +247,7 @@ func (r *Record) End(c *payload.Context) error {
 	}
 	r.fields, r.tags, r.p = nil, nil, nil
 	switch {
-	case r.hasTagDev && r.tagDevice != "":
+	case r.tagDevice != "":
 		p.Device = r.tagDevice
 	case c.Device != "":
 		p.Device = c.Device
