@@ -40,11 +40,7 @@ func (f *fakeLog) AddDeadLetter(context.Context, locallog.DeadLetter) error {
 // for each outcome: nil (acknowledge) only once the message is stored or
 // dead-lettered, a refusal otherwise, by QoS and protocol version.
 func TestOnPublishRefusal(t *testing.T) {
-	all, err := profiles.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := profiles.NewSet(all...)
+	set, err := profiles.LoadSet("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +116,7 @@ func TestOnPublishRefusal(t *testing.T) {
 // TestOnPublishSkipsSystemTopics checks that "$..." topics pass through
 // the hook without reaching the log.
 func TestOnPublishSkipsSystemTopics(t *testing.T) {
-	all, err := profiles.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := profiles.NewSet(all...)
+	set, err := profiles.LoadSet("")
 	if err != nil {
 		t.Fatal(err)
 	}
